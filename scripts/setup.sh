@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks (Debian packages, npm dependencies) and builds Porin. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
+
+# Debian packages: later issues need clang/libbpf/iproute2; the policy tools only need Node.
+APT_PACKAGES=(clang llvm libbpf-dev bpftool iproute2 python3 make g++)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    say "missing Debian packages (run as root to install): ${missing[*]}"
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies (re2 compiles from source: a few minutes the first time)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+say "building"
+npx tsc -p tsconfig.json

@@ -1,0 +1,73 @@
+// The `porin` command: routes subcommands, prints errors without stack traces, returns the exit status.
+import { readFileSync } from 'node:fs';
+import { CliError } from './cli-error.js';
+import { type Out, paint, stdoutOut } from './output.js';
+import { policyGet } from './policy-get.js';
+import { policyMatrixCommand } from './policy-matrix.js';
+import { policyTrace } from './policy-trace.js';
+import { policyValidate } from './policy-validate.js';
+
+const HELP = `porin: eBPF networking, security and observability for Kubernetes
+
+Usage: porin COMMAND [flags]
+
+Policy (works on manifests, no cluster needed):
+  policy validate -f FILE…      check manifests: OK, or every error with file#document and field path
+  policy trace -f FILE…         --from NS/POD|IP --to NS/POD|IP|FQDN --port 80/TCP: verdict and why
+  policy matrix -f FILE…        every pod to every pod on each port (-o table|json)
+  policy get -f FILE… [POD]     the computed policy of endpoints, as the datapath would hold it
+
+Other:
+  version                       print the version
+  help                          this text
+
+-f takes files, directories and - (stdin), and may be repeated. Add -h to any command for its flags.
+`;
+
+type Command = (args: string[], out: Out) => Promise<number>;
+
+const POLICY: Record<string, Command> = {
+  validate: policyValidate,
+  trace: policyTrace,
+  matrix: policyMatrixCommand,
+  get: policyGet,
+};
+
+export async function main(argv: string[], out: Out = stdoutOut(), err: Out = stdoutOut(process.stderr)): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case undefined:
+      case 'help':
+      case '-h':
+      case '--help':
+        out.write(HELP);
+        return 0;
+      case 'version':
+      case '--version': {
+        const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+        out.write(`porin ${pkg.version}\n`);
+        return 0;
+      }
+      case 'policy': {
+        const [sub, ...args] = rest;
+        const run = sub ? POLICY[sub] : undefined;
+        if (!run) throw new CliError(`unknown policy command "${sub ?? ''}": use one of ${Object.keys(POLICY).join(', ')}`);
+        return await run(args, out);
+      }
+      default:
+        throw new CliError(`unknown command "${cmd}": run "porin help"`);
+    }
+  } catch (e) {
+    if (e instanceof CliError) {
+      err.write(`${paint(err, 'red', 'Error:')} ${e.message}\n`);
+      return e.exitCode;
+    }
+    const code = (e as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('PORIN_ERR_')) {
+      err.write(`${paint(err, 'red', 'Error:')} ${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,2 @@
+// IP/CIDR → identity.
+export * from './ipcache.js';

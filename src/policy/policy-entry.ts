@@ -1,0 +1,63 @@
+// One resolved policy entry: (direction, remote, protocol, port range) → allow / deny / redirect-to-L7, with its origins.
+import { formatPrefix, type Prefix } from '../net/cidr.js';
+import type { Direction, L7Rules, RuleOrigin } from './rule.js';
+
+/** The remote side of an entry: an identity (0 = any), an address prefix (KNP ipBlock), or a DNS name selector. */
+export type EntryPeer =
+  | { kind: 'identity'; id: number }
+  | { kind: 'prefix'; prefix: Prefix }
+  | { kind: 'fqdn'; matchName?: string; matchPattern?: string };
+
+export interface PolicyEntry {
+  direction: Direction;
+  peer: EntryPeer;
+  /** IP protocol number; 0 = any protocol (an L3-only rule). */
+  protocol: number;
+  portLo: number;
+  portHi: number;
+  /** The port's name when it came from a named port. */
+  portName?: string;
+  deny: boolean;
+  /** L7 rules when traffic is redirected to a proxy; absent for plain allow/deny. */
+  l7?: L7Rules[];
+  origins: RuleOrigin[];
+  /** fromRequires/toRequires narrowed this entry. */
+  auth?: string;
+}
+
+export function peerKey(p: EntryPeer): string {
+  switch (p.kind) {
+    case 'identity':
+      return `id:${p.id}`;
+    case 'prefix':
+      return `pfx:${formatPrefix(p.prefix)}`;
+    case 'fqdn':
+      return p.matchName !== undefined ? `fqdn:${p.matchName}` : `fqdnp:${p.matchPattern}`;
+  }
+}
+
+export function entryKey(e: Pick<PolicyEntry, 'direction' | 'peer' | 'protocol' | 'portLo' | 'portHi' | 'deny'>): string {
+  return `${e.direction}|${peerKey(e.peer)}|${e.protocol}|${e.portLo}-${e.portHi}|${e.deny ? 'deny' : 'allow'}`;
+}
+
+export function entryMatchesL4(e: PolicyEntry, protocol: number, port: number): boolean {
+  if (e.protocol === 0) return true;
+  return e.protocol === protocol && port >= e.portLo && port <= e.portHi;
+}
+
+/**
+ * Adds `incoming` to the entries by key, merging: origins accumulate; for allows, a plain allow
+ * (no L7) wins over L7 rules (an L4-only allow overrides L7 restrictions), and L7 rules otherwise accumulate.
+ */
+export function mergeEntry(into: Map<string, PolicyEntry>, incoming: PolicyEntry): void {
+  const k = entryKey(incoming);
+  const cur = into.get(k);
+  if (!cur) {
+    into.set(k, { ...incoming, origins: [...incoming.origins], ...(incoming.l7 ? { l7: [...incoming.l7] } : {}) });
+    return;
+  }
+  for (const o of incoming.origins) if (!cur.origins.includes(o)) cur.origins.push(o);
+  if (cur.deny) return;
+  if (!cur.l7 || !incoming.l7) delete cur.l7;
+  else for (const r of incoming.l7) if (!cur.l7.includes(r)) cur.l7.push(r);
+}

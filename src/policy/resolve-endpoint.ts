@@ -1,0 +1,176 @@
+// Rules × one endpoint → its resolved ingress and egress policy (entries with origins, default-deny state).
+import type { Identity } from '../identity/index.js';
+import type { Selector } from '../labels/index.js';
+import { familyWidth, type Prefix, prefixContainsAddr, subtractPrefixes } from '../net/cidr.js';
+import { DirectionPolicy } from './direction-policy.js';
+import type { Endpoint, NamedPort } from './endpoint.js';
+import { type EntryPeer, mergeEntry, type PolicyEntry } from './policy-entry.js';
+import {
+  type Direction,
+  type L4Protocol,
+  type Peer,
+  PROTOCOL_NUMBER,
+  type PolicyRef,
+  type PolicyRule,
+  type PolicyRuleSet,
+  type PortSpec,
+} from './rule.js';
+import { cidrMatcher, type IdentityMatcher, labelMatcher } from './selector-cache.js';
+
+export type Enforcement = 'default' | 'always' | 'never';
+
+/** What resolution needs from the cluster state (the engine provides it). */
+export interface ResolveContext {
+  readonly enforcement: Enforcement;
+  ruleSets(): Iterable<PolicyRuleSet>;
+  subjectSelects(rule: Pick<PolicyRule, 'subject'>, ep: Endpoint): boolean;
+  selections(m: IdentityMatcher): ReadonlySet<number>;
+  identity(id: number): Identity | undefined;
+  /** Named ports declared by the pods that carry this identity. */
+  namedPortsOf(identity: number): readonly NamedPort[];
+  /** Every endpoint that declares named ports (for egress named ports toward any peer or an address block). */
+  namedPortHolders(): Iterable<Pick<Endpoint, 'identity' | 'address' | 'ports'>>;
+  /** A toServices peer: the backends' selector (services with a selector) or their addresses. */
+  serviceBackends(peer: Extract<Peer, { kind: 'service' }>): { selector?: Selector; addresses: Prefix[] };
+}
+
+export interface EndpointPolicy {
+  endpoint: Endpoint;
+  ingress: DirectionPolicy;
+  egress: DirectionPolicy;
+  /** The rules that selected the endpoint, for `policy get`. */
+  rules: PolicyRule[];
+  /** Problems found while resolving (unresolvable named ports, conflicting L7 types...). */
+  warnings: string[];
+}
+
+export function resolveEndpoint(ep: Endpoint, ctx: ResolveContext): EndpointPolicy {
+  const selecting: PolicyRule[] = [];
+  const deny: Record<Direction, PolicyRef[]> = { ingress: [], egress: [] };
+  const selected: Record<Direction, boolean> = { ingress: false, egress: false };
+  for (const set of ctx.ruleSets()) {
+    for (const d of set.defaults) {
+      if (!ctx.subjectSelects(d, ep)) continue;
+      selected[d.direction] = true;
+      if (d.enabled && !deny[d.direction].includes(d.policy)) deny[d.direction].push(d.policy);
+    }
+    for (const r of set.rules) if (ctx.subjectSelects(r, ep)) selecting.push(r);
+  }
+  const warnings: string[] = [];
+  const build = (direction: Direction): DirectionPolicy => {
+    const rules = selecting.filter((r) => r.direction === direction);
+    const requires = rules.flatMap((r) => (r.deny ? [] : (r.requires ?? [])));
+    const entries = new Map<string, PolicyEntry>();
+    for (const r of rules) addRule(r, ep, ctx, requires, entries, warnings);
+    const always = ctx.enforcement === 'always';
+    return new DirectionPolicy(
+      direction,
+      [...entries.values()],
+      selected[direction] || rules.length > 0,
+      always || deny[direction].length > 0,
+      deny[direction],
+      ctx.enforcement,
+    );
+  };
+  return { endpoint: ep, ingress: build('ingress'), egress: build('egress'), rules: selecting, warnings };
+}
+
+/** The remote peers of a rule as entry peers (identities, prefixes or names). */
+function peersOf(rule: PolicyRule, ctx: ResolveContext, requires: Selector[]): EntryPeer[] {
+  const out: EntryPeer[] = [];
+  const ids = (set: Iterable<number>) => {
+    for (const id of set) {
+      if (!rule.deny && requires.length > 0 && !meetsRequires(id, ctx, requires)) continue;
+      out.push({ kind: 'identity', id });
+    }
+  };
+  for (const p of rule.peers) {
+    switch (p.kind) {
+      case 'all':
+        if (!rule.deny && requires.length > 0) ids(ctx.selections(labelMatcher(requires[0]!)));
+        else out.push({ kind: 'identity', id: 0 });
+        break;
+      case 'selector':
+        ids(ctx.selections(labelMatcher(p.selector)));
+        break;
+      case 'cidr':
+        if (p.matchesPods) for (const prefix of subtractPrefixes(p.prefix, p.except)) out.push({ kind: 'prefix', prefix });
+        else ids(ctx.selections(cidrMatcher(p.prefix, p.except)));
+        break;
+      case 'fqdn':
+        out.push(p.matchName !== undefined ? { kind: 'fqdn', matchName: p.matchName } : { kind: 'fqdn', matchPattern: p.matchPattern! });
+        break;
+      case 'service': {
+        const b = ctx.serviceBackends(p);
+        if (b.selector) ids(ctx.selections(labelMatcher(b.selector)));
+        for (const prefix of b.addresses) out.push({ kind: 'prefix', prefix });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function meetsRequires(id: number, ctx: ResolveContext, requires: Selector[]): boolean {
+  const identity = ctx.identity(id);
+  return identity !== undefined && requires.every((s) => s.matches(identity.labels));
+}
+
+function namedPortMatches(np: NamedPort, spec: PortSpec): boolean {
+  return np.name === spec.name && (spec.protocol === 'ANY' || np.protocol === spec.protocol);
+}
+
+function addRule(
+  rule: PolicyRule,
+  ep: Endpoint,
+  ctx: ResolveContext,
+  requires: Selector[],
+  into: Map<string, PolicyEntry>,
+  warnings: string[],
+): void {
+  const peers = peersOf(rule, ctx, requires);
+  const base = { direction: rule.direction, deny: rule.deny, origins: [rule.origin], ...(rule.auth ? { auth: rule.auth } : {}) };
+  if (rule.ports === null) {
+    for (const peer of peers) mergeEntry(into, { ...base, peer, protocol: 0, portLo: 0, portHi: 65535 });
+    return;
+  }
+  for (const pr of rule.ports) {
+    const l7 = pr.l7 ? { l7: [pr.l7] } : {};
+    const spec = pr.port;
+    const protocol = PROTOCOL_NUMBER[spec.protocol as L4Protocol];
+    if (spec.name === undefined) {
+      for (const peer of peers) mergeEntry(into, { ...base, ...l7, peer, protocol, portLo: spec.port, portHi: spec.endPort });
+      continue;
+    }
+    // Named ports: on ingress the local endpoint's; on egress the destination's (upstream semantics), so a
+    // wildcard or address-block peer becomes one entry per destination pod that declares the port.
+    let resolvedAny = false;
+    const add = (peer: EntryPeer, np: NamedPort) => {
+      if (!namedPortMatches(np, spec)) return;
+      resolvedAny = true;
+      const proto = PROTOCOL_NUMBER[np.protocol];
+      mergeEntry(into, { ...base, ...l7, peer, protocol: proto, portLo: np.port, portHi: np.port, portName: np.name });
+    };
+    for (const peer of peers) {
+      if (rule.direction === 'ingress') {
+        for (const np of ep.ports) add(peer, np);
+      } else if (peer.kind === 'identity' && peer.id !== 0) {
+        for (const np of ctx.namedPortsOf(peer.id)) add(peer, np);
+      } else if (peer.kind === 'fqdn') {
+        continue;
+      } else {
+        for (const holder of ctx.namedPortHolders()) {
+          let target: EntryPeer | undefined;
+          if (peer.kind === 'identity') target = { kind: 'identity', id: holder.identity.id };
+          else if (peer.kind === 'prefix' && holder.address && prefixContainsAddr(peer.prefix, holder.address.family, holder.address.addr)) {
+            target = { kind: 'prefix', prefix: { family: holder.address.family, addr: holder.address.addr, bits: familyWidth(holder.address.family) } };
+          }
+          if (target) for (const np of holder.ports) add(target, np);
+        }
+      }
+    }
+    if (!resolvedAny && peers.length > 0) {
+      warnings.push(`named port "${spec.name}" (${spec.protocol}) of ${rule.origin.name} matches no ${rule.direction === 'ingress' ? 'port of this endpoint' : 'port of the selected peers'}`);
+    }
+  }
+}
