@@ -1,6 +1,7 @@
 // Reads `-f` manifests into a policy engine; any manifest error stops here with every error listed.
-import { loadManifests, type ManifestIssue } from '../resources/index.js';
+
 import { PolicyEngine } from '../policy/index.js';
+import { loadManifests, type ManifestIssue } from '../resources/index.js';
 import { CliError } from './cli-error.js';
 
 export interface LoadedEngine {
@@ -11,9 +12,15 @@ export interface LoadedEngine {
 
 export async function loadEngine(files: string[], opts: { namespace?: string } = {}): Promise<LoadedEngine> {
   if (files.length === 0) throw new CliError('no manifests given: use -f FILE|DIR|- (repeatable)');
-  const res = await loadManifests(files, { stdin: process.stdin, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
+  const res = await loadManifests(files, {
+    stdin: process.stdin,
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+  });
   if (res.errors.length > 0) {
-    throw new CliError(`${res.errors.map(String).join('\n')}\n${res.errors.length} error(s): nothing was loaded`, 1);
+    throw new CliError(
+      `${res.errors.map(String).join('\n')}\n${res.errors.length} error(s): nothing was loaded`,
+      1,
+    );
   }
   const engine = new PolicyEngine();
   // Namespaces and pods first so identities exist before policies select them (the result is the same either way).

@@ -33,7 +33,11 @@ const POLICY: Record<string, Command> = {
   get: policyGet,
 };
 
-export async function main(argv: string[], out: Out = stdoutOut(), err: Out = stdoutOut(process.stderr)): Promise<number> {
+export async function main(
+  argv: string[],
+  out: Out = stdoutOut(),
+  err: Out = stdoutOut(process.stderr),
+): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
@@ -45,14 +49,19 @@ export async function main(argv: string[], out: Out = stdoutOut(), err: Out = st
         return 0;
       case 'version':
       case '--version': {
-        const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+        const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+          version: string;
+        };
         out.write(`porin ${pkg.version}\n`);
         return 0;
       }
       case 'policy': {
         const [sub, ...args] = rest;
         const run = sub ? POLICY[sub] : undefined;
-        if (!run) throw new CliError(`unknown policy command "${sub ?? ''}": use one of ${Object.keys(POLICY).join(', ')}`);
+        if (!run)
+          throw new CliError(
+            `unknown policy command "${sub ?? ''}": use one of ${Object.keys(POLICY).join(', ')}`,
+          );
         return await run(args, out);
       }
       default:

@@ -17,7 +17,10 @@ export function parsePortList(s: string): PortProtocol[] {
 
 export async function policyMatrixCommand(args: string[], out: Out): Promise<number> {
   const { values } = parseFlags(args, { ...COMMON_OPTIONS, ports: { type: 'string' } } as const, USAGE);
-  if (values.help) return void out.write(`${USAGE}\n`), 0;
+  if (values.help) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
   const format = outputFormat(values, ['table', 'json'], 'table');
   const ports = values.ports ? parsePortList(values.ports) : undefined;
   const { engine } = await loadEngine(values.filename ?? []);
@@ -38,11 +41,18 @@ export function renderMatrix(m: MatrixResult, out: Out): string {
     for (const r of m.results) {
       if (`${r.port}/${r.protocol}` !== port) continue;
       if (r.verdict === 'allowed') allowed++;
-      const mark = r.loopback ? paint(out, 'dim', '·') : r.verdict === 'allowed' ? paint(out, 'green', '✓') : paint(out, 'red', '✗');
+      const mark = r.loopback
+        ? paint(out, 'dim', '·')
+        : r.verdict === 'allowed'
+          ? paint(out, 'green', '✓')
+          : paint(out, 'red', '✗');
       cell.set(`${r.from}\u0000${r.to}`, mark);
     }
     s += `${paint(out, 'bold', port)}  (${allowed}/${pods.length * pods.length} allowed; rows: from, columns: to)\n`;
-    s += table(['FROM \\ TO', ...pods], pods.map((f) => [f, ...pods.map((t) => cell.get(`${f}\u0000${t}`) ?? '?')]));
+    s += table(
+      ['FROM \\ TO', ...pods],
+      pods.map((f) => [f, ...pods.map((t) => cell.get(`${f}\u0000${t}`) ?? '?')]),
+    );
     s += '\n';
   }
   return s;

@@ -22,19 +22,25 @@ const OPTIONS = {
 
 export async function policyTrace(args: string[], out: Out): Promise<number> {
   const { values } = parseFlags(args, OPTIONS, USAGE);
-  if (values.help) return void out.write(`${USAGE}\n`), 0;
+  if (values.help) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
   const format = outputFormat(values, ['text', 'json'], 'text');
-  if (!values.from || !values.to || !values.port) throw new CliError(`--from, --to and --port are required\n${USAGE}`);
+  if (!values.from || !values.to || !values.port)
+    throw new CliError(`--from, --to and --port are required\n${USAGE}`);
   const { port, protocol } = parsePortProtocol(values.port);
   const ns = values.namespace ?? 'default';
-  const qualify = (s: string) => (s.includes('/') || /^[0-9.:]+$/.test(s) || s.includes('.') ? s : `${ns}/${s}`);
+  const qualify = (s: string) =>
+    s.includes('/') || /^[0-9.:]+$/.test(s) || s.includes('.') ? s : `${ns}/${s}`;
   const headers: Record<string, string> = {};
   for (const h of values['http-header'] ?? []) {
     const i = h.indexOf(':');
     if (i <= 0) throw new CliError(`--http-header "${h}": use NAME:VALUE`);
     headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
   }
-  const wantsHttp = values['http-method'] || values['http-path'] || values['http-host'] || Object.keys(headers).length > 0;
+  const wantsHttp =
+    values['http-method'] || values['http-path'] || values['http-host'] || Object.keys(headers).length > 0;
   const { engine, warnings } = await loadEngine(values.filename ?? []);
   const result = tracePolicy(engine, {
     from: qualify(values.from),
@@ -75,13 +81,15 @@ function side(out: Out, title: string, s: SideTrace): string {
 }
 
 export function renderTrace(r: TraceResult, out: Out): string {
-  const name = (p: TraceResult['from']) => `${p.namespace ? `${p.namespace}/` : ''}${p.name}${p.ip && p.kind !== 'ip' ? ` (${p.ip})` : ''}`;
+  const name = (p: TraceResult['from']) =>
+    `${p.namespace ? `${p.namespace}/` : ''}${p.name}${p.ip && p.kind !== 'ip' ? ` (${p.ip})` : ''}`;
   let s = `Tracing ${name(r.from)} → ${name(r.to)} on ${r.port}/${r.protocol}\n`;
   s += `  from identity ${r.from.identity}: ${r.from.labels.join(' ') || '-'}\n`;
   s += `  to   identity ${r.to.identity}: ${r.to.labels.join(' ') || '-'}\n\n`;
   s += side(out, 'Egress', r.egress);
   s += side(out, 'Ingress', r.ingress);
-  for (const l of r.l7 ?? []) s += side(out, `L7 ${l.type.toUpperCase()}`, { summary: l.summary, verdict: l.verdict } as SideTrace);
+  for (const l of r.l7 ?? [])
+    s += side(out, `L7 ${l.type.toUpperCase()}`, { summary: l.summary, verdict: l.verdict } as SideTrace);
   s += `\nVerdict: ${verdictWord(out, r.verdict)}\n`;
   return s;
 }

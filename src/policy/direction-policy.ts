@@ -1,4 +1,5 @@
 // The resolved policy of one endpoint in one direction, indexed for constant-time verdict lookups.
+import { IDENTITY_HOST } from '../identity/index.js';
 import { type Family, prefixContainsAddr } from '../net/cidr.js';
 import { dnsSelectorMatches } from './l7-match.js';
 import { entryMatchesL4, type PolicyEntry } from './policy-entry.js';
@@ -19,7 +20,8 @@ export type DecisionReason =
   | 'default-deny'
   | 'no-policy'
   | 'not-default-deny'
-  | 'enforcement-never';
+  | 'enforcement-never'
+  | 'allow-localhost';
 
 export interface Decision {
   verdict: 'allowed' | 'denied' | 'redirected';
@@ -45,6 +47,8 @@ export class DirectionPolicy {
     readonly defaultDeny: boolean,
     readonly defaultDenyBy: readonly PolicyRef[],
     readonly enforcement: 'default' | 'always' | 'never' = 'default',
+    /** Ingress of a pod: the local host may always connect unless a deny says otherwise (Cilium's default). */
+    readonly allowLocalhost = false,
   ) {
     for (const e of entries) {
       if (e.peer.kind === 'identity') {
@@ -66,14 +70,23 @@ export class DirectionPolicy {
     if (remote.identity !== 0) scan(this.byIdentity.get(0));
     if (remote.addr !== undefined && remote.family !== undefined && this.prefixEntries.length > 0) {
       for (const e of this.prefixEntries) {
-        if (e.peer.kind === 'prefix' && prefixContainsAddr(e.peer.prefix, remote.family, remote.addr) && entryMatchesL4(e, protocol, port)) {
+        if (
+          e.peer.kind === 'prefix' &&
+          prefixContainsAddr(e.peer.prefix, remote.family, remote.addr) &&
+          entryMatchesL4(e, protocol, port)
+        ) {
           out.push(e);
         }
       }
     }
     if (remote.name !== undefined) {
       for (const e of this.fqdnEntries) {
-        if (e.peer.kind === 'fqdn' && dnsSelectorMatches(e.peer, remote.name) && entryMatchesL4(e, protocol, port)) out.push(e);
+        if (
+          e.peer.kind === 'fqdn' &&
+          dnsSelectorMatches(e.peer, remote.name) &&
+          entryMatchesL4(e, protocol, port)
+        )
+          out.push(e);
       }
     }
     return out;
@@ -82,18 +95,29 @@ export class DirectionPolicy {
   /** The verdict for one packet/connection: deny beats allow; a plain allow beats L7; then default deny. */
   decide(remote: Remote, protocol: number, port: number): Decision {
     const defaultDenyBy = [...this.defaultDenyBy];
-    if (this.enforcement === 'never') return { verdict: 'allowed', reason: 'enforcement-never', entries: [], defaultDenyBy };
+    if (this.enforcement === 'never')
+      return { verdict: 'allowed', reason: 'enforcement-never', entries: [], defaultDenyBy };
     const matched = this.matching(remote, protocol, port);
     const denies = matched.filter((e) => e.deny);
-    if (denies.length > 0) return { verdict: 'denied', reason: 'policy-deny', entries: denies, defaultDenyBy };
+    if (denies.length > 0)
+      return { verdict: 'denied', reason: 'policy-deny', entries: denies, defaultDenyBy };
+    if (this.allowLocalhost && remote.identity === IDENTITY_HOST) {
+      return { verdict: 'allowed', reason: 'allow-localhost', entries: [], defaultDenyBy };
+    }
     const allows = matched.filter((e) => !e.deny);
     const plain = allows.filter((e) => !e.l7);
-    if (plain.length > 0) return { verdict: 'allowed', reason: 'policy-allow', entries: plain, defaultDenyBy };
+    if (plain.length > 0)
+      return { verdict: 'allowed', reason: 'policy-allow', entries: plain, defaultDenyBy };
     if (allows.length > 0) {
       const l7 = allows.flatMap((e) => e.l7 ?? []);
       return { verdict: 'redirected', reason: 'l7-redirect', entries: allows, l7, defaultDenyBy };
     }
     if (this.defaultDeny) return { verdict: 'denied', reason: 'default-deny', entries: [], defaultDenyBy };
-    return { verdict: 'allowed', reason: this.selected ? 'not-default-deny' : 'no-policy', entries: [], defaultDenyBy };
+    return {
+      verdict: 'allowed',
+      reason: this.selected ? 'not-default-deny' : 'no-policy',
+      entries: [],
+      defaultDenyBy,
+    };
   }
 }

@@ -1,15 +1,15 @@
 // The policy engine: cluster objects in, per-endpoint resolved policy out, recomputing only what a change affects.
 import {
-  type Identity,
-  IdentityAllocator,
-  type IdentityStore,
   IDENTITY_HOST,
   IDENTITY_REMOTE_NODE,
   IDENTITY_WORLD,
+  type Identity,
+  IdentityAllocator,
+  type IdentityStore,
 } from '../identity/index.js';
 import { IPCache } from '../ipcache/index.js';
 import { LabelFilter, LabelSet, NAMESPACE_NAME_LABEL, podSecurityLabels, Selector } from '../labels/index.js';
-import { parseIP, type Prefix } from '../net/cidr.js';
+import { type Prefix, parseIP } from '../net/cidr.js';
 import type {
   CiliumNetworkPolicy,
   Deployment,
@@ -26,7 +26,12 @@ import { resourceKey } from '../resources/index.js';
 import type { Remote } from './direction-policy.js';
 import type { Endpoint, EndpointAddress, NamedPort } from './endpoint.js';
 import { PolicyEngineError } from './policy-engine-errors.js';
-import { type Enforcement, type EndpointPolicy, type ResolveContext, resolveEndpoint } from './resolve-endpoint.js';
+import {
+  type EndpointPolicy,
+  type Enforcement,
+  type ResolveContext,
+  resolveEndpoint,
+} from './resolve-endpoint.js';
 import type { Peer, PolicyRule, PolicyRuleSet } from './rule.js';
 import { cidrMatcher, type IdentityMatcher, labelMatcher, SelectorCache } from './selector-cache.js';
 import { translateCiliumPolicy } from './translate-cilium-policy.js';
@@ -40,6 +45,8 @@ export interface PolicyEngineOptions {
   labelFilter?: LabelFilter;
   /** A Deployment's pod template stands for its pods (manifest analysis); off when real pods exist. */
   deploymentsAsPods?: boolean;
+  /** The local host may always reach pods unless a deny says otherwise (default true, as Cilium). */
+  allowLocalhost?: boolean;
   /** The node whose IPs are `host`; other nodes are `remote-node`. Defaults to the first node seen. */
   localNode?: string;
 }
@@ -62,6 +69,7 @@ export class PolicyEngine implements ResolveContext {
   readonly selectors: SelectorCache;
   readonly enforcement: Enforcement;
   readonly cluster: string;
+  readonly allowLocalhost: boolean;
   private readonly filter: LabelFilter;
   private readonly deploymentsAsPods: boolean;
   private localNode: string | undefined;
@@ -86,6 +94,7 @@ export class PolicyEngine implements ResolveContext {
   constructor(opts: PolicyEngineOptions = {}) {
     this.cluster = opts.cluster ?? 'default';
     this.enforcement = opts.enforcement ?? 'default';
+    this.allowLocalhost = opts.allowLocalhost ?? true;
     this.filter = opts.labelFilter ?? new LabelFilter();
     this.deploymentsAsPods = opts.deploymentsAsPods ?? true;
     this.localNode = opts.localNode;
@@ -104,8 +113,10 @@ export class PolicyEngine implements ResolveContext {
     switch (r.kind) {
       case 'Namespace':
         this.namespaces.set(r.metadata.name, r);
-        for (const [key, pod] of this.pods) if (pod.metadata.namespace === r.metadata.name) this.syncPodEndpoint(key);
-        for (const [key, d] of this.deployments) if (d.metadata.namespace === r.metadata.name) this.syncDeploymentEndpoint(key);
+        for (const [key, pod] of this.pods)
+          if (pod.metadata.namespace === r.metadata.name) this.syncPodEndpoint(key);
+        for (const [key, d] of this.deployments)
+          if (d.metadata.namespace === r.metadata.name) this.syncDeploymentEndpoint(key);
         break;
       case 'Pod':
         this.pods.set(nsKey(r), r);
@@ -142,7 +153,8 @@ export class PolicyEngine implements ResolveContext {
     switch (res.kind) {
       case 'Namespace':
         this.namespaces.delete(res.metadata.name);
-        for (const [key, pod] of this.pods) if (pod.metadata.namespace === res.metadata.name) this.syncPodEndpoint(key);
+        for (const [key, pod] of this.pods)
+          if (pod.metadata.namespace === res.metadata.name) this.syncPodEndpoint(key);
         break;
       case 'Pod':
         this.pods.delete(nsKey(res));
@@ -174,7 +186,9 @@ export class PolicyEngine implements ResolveContext {
   }
 
   private takeChanges(): ChangeSummary {
-    const endpoints = [...this.pendingChanges].filter((k) => this.endpointsByKey.has(k) || this.resolved.has(k));
+    const endpoints = [...this.pendingChanges].filter(
+      (k) => this.endpointsByKey.has(k) || this.resolved.has(k),
+    );
     for (const k of this.pendingChanges) this.resolved.delete(k);
     this.pendingChanges = new Set();
     return { endpoints: endpoints.sort() };
@@ -190,7 +204,8 @@ export class PolicyEngine implements ResolveContext {
     for (const d of set.defaults) subjects.set(`${d.subject.kind}:${d.subject.selector.key}`, d.subject);
     for (const s of subjects.values()) {
       if (s.kind === 'nodes') {
-        for (const ep of this.endpointsByKey.values()) if (ep.kind === 'node' && s.selector.matches(ep.labels)) this.markEndpoint(ep.key);
+        for (const ep of this.endpointsByKey.values())
+          if (ep.kind === 'node' && s.selector.matches(ep.labels)) this.markEndpoint(ep.key);
         continue;
       }
       for (const id of this.selectors.selections(labelMatcher(s.selector))) {
@@ -210,7 +225,10 @@ export class PolicyEngine implements ResolveContext {
 
   private upsertPolicy(r: NetworkPolicy | CiliumNetworkPolicy): void {
     const key = resourceKey(r);
-    const rules = r.kind === 'NetworkPolicy' ? translateNetworkPolicy(r) : translateCiliumPolicy(r, { cluster: this.cluster });
+    const rules =
+      r.kind === 'NetworkPolicy'
+        ? translateNetworkPolicy(r)
+        : translateCiliumPolicy(r, { cluster: this.cluster });
     // Add before delete: CIDR identities shared by the old and new version keep their numbers.
     const cidrIdentities: number[] = [];
     for (const prefix of cidrPrefixes(rules)) {
@@ -223,7 +241,10 @@ export class PolicyEngine implements ResolveContext {
     this.policies.set(key, { resource: r, rules, matchers, cidrIdentities });
     for (const m of matchers) {
       let users = this.matcherUsers.get(m);
-      if (!users) this.matcherUsers.set(m, (users = new Set()));
+      if (!users) {
+        users = new Set();
+        this.matcherUsers.set(m, users);
+      }
       users.add(key);
     }
     this.markSubjects(rules);
@@ -256,7 +277,8 @@ export class PolicyEngine implements ResolveContext {
 
   private touchServicePolicies(): void {
     for (const p of this.policies.values()) {
-      if (p.rules.rules.some((r) => r.peers.some((peer) => peer.kind === 'service'))) this.markSubjects(p.rules);
+      if (p.rules.rules.some((r) => r.peers.some((peer) => peer.kind === 'service')))
+        this.markSubjects(p.rules);
     }
   }
 
@@ -274,7 +296,18 @@ export class PolicyEngine implements ResolveContext {
       this.setEndpoint(key, undefined);
       return;
     }
-    this.setEndpoint(key, this.makeEndpoint('pod', pod.metadata.namespace ?? 'default', pod.metadata.name, pod.metadata.labels, pod.spec, pod.status?.podIP, ownerOf(pod)));
+    this.setEndpoint(
+      key,
+      this.makeEndpoint(
+        'pod',
+        pod.metadata.namespace ?? 'default',
+        pod.metadata.name,
+        pod.metadata.labels,
+        pod.spec,
+        pod.status?.podIP,
+        ownerOf(pod),
+      ),
+    );
   }
 
   private syncDeploymentEndpoint(key: string): void {
@@ -284,7 +317,18 @@ export class PolicyEngine implements ResolveContext {
       return;
     }
     const ns = d.metadata.namespace ?? 'default';
-    this.setEndpoint(key, this.makeEndpoint('deployment', ns, d.metadata.name, d.spec.template.metadata?.labels, d.spec.template.spec, undefined, `Deployment/${d.metadata.name}`));
+    this.setEndpoint(
+      key,
+      this.makeEndpoint(
+        'deployment',
+        ns,
+        d.metadata.name,
+        d.spec.template.metadata?.labels,
+        d.spec.template.spec,
+        undefined,
+        `Deployment/${d.metadata.name}`,
+      ),
+    );
   }
 
   private makeEndpoint(
@@ -308,7 +352,8 @@ export class PolicyEngine implements ResolveContext {
     );
     const ports: NamedPort[] = [];
     for (const c of spec.containers ?? []) {
-      for (const p of c.ports ?? []) if (p.name) ports.push({ name: p.name, port: p.containerPort, protocol: p.protocol ?? 'TCP' });
+      for (const p of c.ports ?? [])
+        if (p.name) ports.push({ name: p.name, port: p.containerPort, protocol: p.protocol ?? 'TCP' });
     }
     const address = ip ? toAddress(ip) : undefined;
     return {
@@ -324,9 +369,18 @@ export class PolicyEngine implements ResolveContext {
     };
   }
 
-  private setEndpoint(key: string, next: (Omit<Endpoint, 'identity'> & { labels: LabelSet }) | undefined): void {
+  private setEndpoint(
+    key: string,
+    next: (Omit<Endpoint, 'identity'> & { labels: LabelSet }) | undefined,
+  ): void {
     const prev = this.endpointsByKey.get(key);
-    if (prev && next && prev.labels.key === next.labels.key && prev.address?.text === next.address?.text && samePorts(prev.ports, next.ports)) {
+    if (
+      prev &&
+      next &&
+      prev.labels.key === next.labels.key &&
+      prev.address?.text === next.address?.text &&
+      samePorts(prev.ports, next.ports)
+    ) {
       return;
     }
     this.markEndpoint(key);
@@ -336,9 +390,17 @@ export class PolicyEngine implements ResolveContext {
       const ep: Endpoint = { ...next, identity: identity! };
       this.endpointsByKey.set(key, ep);
       let set = this.endpointsByIdentity.get(ep.identity.id);
-      if (!set) this.endpointsByIdentity.set(ep.identity.id, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        this.endpointsByIdentity.set(ep.identity.id, set);
+      }
       set.add(key);
-      if (ep.address) this.ipcache.upsert(IPCache.hostPrefix(ep.address.family, ep.address.addr), ep.identity.id, `pod:${key}`);
+      if (ep.address)
+        this.ipcache.upsert(
+          IPCache.hostPrefix(ep.address.family, ep.address.addr),
+          ep.identity.id,
+          `pod:${key}`,
+        );
     } else {
       this.endpointsByKey.delete(key);
     }
@@ -356,7 +418,8 @@ export class PolicyEngine implements ResolveContext {
     for (const id of new Set([oldId, newId])) {
       if (id === undefined) continue;
       const ports: NamedPort[] = [];
-      for (const k of this.endpointsByIdentity.get(id) ?? []) ports.push(...(this.endpointsByKey.get(k)?.ports ?? []));
+      for (const k of this.endpointsByIdentity.get(id) ?? [])
+        ports.push(...(this.endpointsByKey.get(k)?.ports ?? []));
       this.portsByIdentity.set(id, ports);
     }
     if (portsChanged || oldId !== newId) {
@@ -383,7 +446,15 @@ export class PolicyEngine implements ResolveContext {
       ...LabelSet.fromRecord(node.metadata.labels, 'k8s').labels,
       { source: 'reserved', key: 'host', value: '' },
     ]);
-    const ep: Endpoint = { key, kind: 'node', name, identity, labels, ports: [], ...(address ? { address } : {}) };
+    const ep: Endpoint = {
+      key,
+      kind: 'node',
+      name,
+      identity,
+      labels,
+      ports: [],
+      ...(address ? { address } : {}),
+    };
     this.endpointsByKey.set(key, ep);
     if (address) this.ipcache.upsert(IPCache.hostPrefix(address.family, address.addr), identity.id, key);
     this.markEndpoint(key);
@@ -429,7 +500,10 @@ export class PolicyEngine implements ResolveContext {
   }
 
   remoteForEndpoint(ep: Endpoint): Remote {
-    return { identity: ep.identity.id, ...(ep.address ? { family: ep.address.family, addr: ep.address.addr } : {}) };
+    return {
+      identity: ep.identity.id,
+      ...(ep.address ? { family: ep.address.family, addr: ep.address.addr } : {}),
+    };
   }
 
   policyResources(): (NetworkPolicy | CiliumNetworkPolicy)[] {
@@ -468,18 +542,27 @@ export class PolicyEngine implements ResolveContext {
     const svcs = [...this.services.values()].filter(
       (s) =>
         (s.metadata.namespace ?? 'default') === peer.namespace &&
-        (peer.name !== undefined ? s.metadata.name === peer.name : peer.selector!.matches(LabelSet.fromRecord(s.metadata.labels, 'k8s'))),
+        (peer.name !== undefined
+          ? s.metadata.name === peer.name
+          : peer.selector!.matches(LabelSet.fromRecord(s.metadata.labels, 'k8s'))),
     );
     const addresses: Prefix[] = [];
     const selectors: Selector[] = [];
     for (const s of svcs) {
       if (s.spec.selector && Object.keys(s.spec.selector).length > 0) {
-        selectors.push(Selector.from({ matchLabels: s.spec.selector }, 'k8s').and(namespacePin(peer.namespace)));
+        selectors.push(
+          Selector.from({ matchLabels: s.spec.selector }, 'k8s').and(namespacePin(peer.namespace)),
+        );
         continue;
       }
       for (const sl of this.slices.values()) {
-        if (sl.metadata.namespace !== s.metadata.namespace || sl.metadata.labels?.['kubernetes.io/service-name'] !== s.metadata.name) continue;
-        for (const e of sl.endpoints) for (const a of e.addresses) if (parseIP(a).ok) addresses.push(mustPrefix(a));
+        if (
+          sl.metadata.namespace !== s.metadata.namespace ||
+          sl.metadata.labels?.['kubernetes.io/service-name'] !== s.metadata.name
+        )
+          continue;
+        for (const e of sl.endpoints)
+          for (const a of e.addresses) if (parseIP(a).ok) addresses.push(mustPrefix(a));
       }
     }
     // Several selector-backed services: resolve the first; a union of selectors is not one selector.
@@ -502,7 +585,10 @@ function toAddress(ip: string): EndpointAddress | undefined {
 }
 
 function samePorts(a: readonly NamedPort[], b: readonly NamedPort[]): boolean {
-  return a.length === b.length && a.every((p, i) => p.name === b[i]?.name && p.port === b[i]?.port && p.protocol === b[i]?.protocol);
+  return (
+    a.length === b.length &&
+    a.every((p, i) => p.name === b[i]?.name && p.port === b[i]?.port && p.protocol === b[i]?.protocol)
+  );
 }
 
 function cidrPrefixes(set: PolicyRuleSet): Prefix[] {

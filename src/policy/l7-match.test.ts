@@ -12,16 +12,28 @@ describe('L7 matching', () => {
     assert.equal(matchHttp([{}], { method: 'DELETE', path: '/' }), 0, 'an empty rule allows everything');
   });
   it('headerMatches with a mismatch action do not deny', () => {
-    assert.equal(matchHttp([{ headerMatches: [{ name: 'x', value: 'y', mismatch: 'ADD' }] }], { path: '/' }), 0);
-    assert.equal(matchHttp([{ headerMatches: [{ name: 'x', value: 'y' }] }], { path: '/', headers: { x: 'z' } }), -1);
+    assert.equal(
+      matchHttp([{ headerMatches: [{ name: 'x', value: 'y', mismatch: 'ADD' }] }], { path: '/' }),
+      0,
+    );
+    assert.equal(
+      matchHttp([{ headerMatches: [{ name: 'x', value: 'y' }] }], { path: '/', headers: { x: 'z' } }),
+      -1,
+    );
   });
   it('DNS names and patterns', () => {
     assert.ok(dnsSelectorMatches({ matchName: 'Example.COM.' }, 'example.com'));
     assert.ok(dnsSelectorMatches({ matchPattern: '*.example.com' }, 'api.example.com'));
-    assert.ok(!dnsSelectorMatches({ matchPattern: '*.example.com' }, 'a.b.example.com'), '* stays within one label');
+    assert.ok(
+      !dnsSelectorMatches({ matchPattern: '*.example.com' }, 'a.b.example.com'),
+      '* stays within one label',
+    );
     assert.ok(!dnsSelectorMatches({ matchPattern: '*.example.com' }, 'example.com'));
     assert.ok(dnsSelectorMatches({ matchPattern: '**.example.com' }, 'a.b.example.com'));
     assert.ok(dnsSelectorMatches({ matchPattern: '*' }, 'anything.org'));
-    assert.ok(!dnsSelectorMatches({ matchPattern: 'api.example.com' }, 'apiXexample.com'), 'dots are literal');
+    assert.ok(
+      !dnsSelectorMatches({ matchPattern: 'api.example.com' }, 'apiXexample.com'),
+      'dots are literal',
+    );
   });
 });

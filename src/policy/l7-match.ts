@@ -80,7 +80,10 @@ export function dnsPatternRegex(pattern: string): RE2 {
   return fullMatchRegex(prefix + body);
 }
 
-export function dnsSelectorMatches(sel: { matchName?: string; matchPattern?: string }, name: string): boolean {
+export function dnsSelectorMatches(
+  sel: { matchName?: string; matchPattern?: string },
+  name: string,
+): boolean {
   const n = normalizeDnsName(name);
   if (sel.matchName !== undefined) return normalizeDnsName(sel.matchName) === n;
   if (sel.matchPattern !== undefined) return dnsPatternRegex(sel.matchPattern).test(n);

@@ -31,7 +31,9 @@ export function declaredPorts(endpoints: readonly Endpoint[]): PortProtocol[] {
       seen.set(`${p.port}/${p.protocol}`, { port: p.port, protocol: p.protocol });
     }
   }
-  return [...seen.values()].sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
+  return [...seen.values()].sort(
+    (a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0),
+  );
 }
 
 export function policyMatrix(engine: PolicyEngine, opts: { ports?: PortProtocol[] } = {}): MatrixResult {

@@ -36,7 +36,9 @@ export function peerKey(p: EntryPeer): string {
   }
 }
 
-export function entryKey(e: Pick<PolicyEntry, 'direction' | 'peer' | 'protocol' | 'portLo' | 'portHi' | 'deny'>): string {
+export function entryKey(
+  e: Pick<PolicyEntry, 'direction' | 'peer' | 'protocol' | 'portLo' | 'portHi' | 'deny'>,
+): string {
   return `${e.direction}|${peerKey(e.peer)}|${e.protocol}|${e.portLo}-${e.portHi}|${e.deny ? 'deny' : 'allow'}`;
 }
 
@@ -53,7 +55,11 @@ export function mergeEntry(into: Map<string, PolicyEntry>, incoming: PolicyEntry
   const k = entryKey(incoming);
   const cur = into.get(k);
   if (!cur) {
-    into.set(k, { ...incoming, origins: [...incoming.origins], ...(incoming.l7 ? { l7: [...incoming.l7] } : {}) });
+    into.set(k, {
+      ...incoming,
+      origins: [...incoming.origins],
+      ...(incoming.l7 ? { l7: [...incoming.l7] } : {}),
+    });
     return;
   }
   for (const o of incoming.origins) if (!cur.origins.includes(o)) cur.origins.push(o);

@@ -9,11 +9,11 @@ import {
   type Direction,
   type L4Protocol,
   type Peer,
-  PROTOCOL_NUMBER,
   type PolicyRef,
   type PolicyRule,
   type PolicyRuleSet,
   type PortSpec,
+  PROTOCOL_NUMBER,
 } from './rule.js';
 import { cidrMatcher, type IdentityMatcher, labelMatcher } from './selector-cache.js';
 
@@ -22,6 +22,8 @@ export type Enforcement = 'default' | 'always' | 'never';
 /** What resolution needs from the cluster state (the engine provides it). */
 export interface ResolveContext {
   readonly enforcement: Enforcement;
+  /** The local host may always reach pods (Cilium's --allow-localhost=always in Kubernetes mode). */
+  readonly allowLocalhost: boolean;
   ruleSets(): Iterable<PolicyRuleSet>;
   subjectSelects(rule: Pick<PolicyRule, 'subject'>, ep: Endpoint): boolean;
   selections(m: IdentityMatcher): ReadonlySet<number>;
@@ -70,6 +72,7 @@ export function resolveEndpoint(ep: Endpoint, ctx: ResolveContext): EndpointPoli
       always || deny[direction].length > 0,
       deny[direction],
       ctx.enforcement,
+      direction === 'ingress' && ep.kind !== 'node' && ctx.allowLocalhost,
     );
   };
   return { endpoint: ep, ingress: build('ingress'), egress: build('egress'), rules: selecting, warnings };
@@ -94,11 +97,16 @@ function peersOf(rule: PolicyRule, ctx: ResolveContext, requires: Selector[]): E
         ids(ctx.selections(labelMatcher(p.selector)));
         break;
       case 'cidr':
-        if (p.matchesPods) for (const prefix of subtractPrefixes(p.prefix, p.except)) out.push({ kind: 'prefix', prefix });
+        if (p.matchesPods)
+          for (const prefix of subtractPrefixes(p.prefix, p.except)) out.push({ kind: 'prefix', prefix });
         else ids(ctx.selections(cidrMatcher(p.prefix, p.except)));
         break;
       case 'fqdn':
-        out.push(p.matchName !== undefined ? { kind: 'fqdn', matchName: p.matchName } : { kind: 'fqdn', matchPattern: p.matchPattern! });
+        out.push(
+          p.matchName !== undefined
+            ? { kind: 'fqdn', matchName: p.matchName }
+            : { kind: 'fqdn', matchPattern: p.matchPattern! },
+        );
         break;
       case 'service': {
         const b = ctx.serviceBackends(p);
@@ -129,7 +137,12 @@ function addRule(
   warnings: string[],
 ): void {
   const peers = peersOf(rule, ctx, requires);
-  const base = { direction: rule.direction, deny: rule.deny, origins: [rule.origin], ...(rule.auth ? { auth: rule.auth } : {}) };
+  const base = {
+    direction: rule.direction,
+    deny: rule.deny,
+    origins: [rule.origin],
+    ...(rule.auth ? { auth: rule.auth } : {}),
+  };
   if (rule.ports === null) {
     for (const peer of peers) mergeEntry(into, { ...base, peer, protocol: 0, portLo: 0, portHi: 65535 });
     return;
@@ -139,7 +152,8 @@ function addRule(
     const spec = pr.port;
     const protocol = PROTOCOL_NUMBER[spec.protocol as L4Protocol];
     if (spec.name === undefined) {
-      for (const peer of peers) mergeEntry(into, { ...base, ...l7, peer, protocol, portLo: spec.port, portHi: spec.endPort });
+      for (const peer of peers)
+        mergeEntry(into, { ...base, ...l7, peer, protocol, portLo: spec.port, portHi: spec.endPort });
       continue;
     }
     // Named ports: on ingress the local endpoint's; on egress the destination's (upstream semantics), so a
@@ -149,7 +163,15 @@ function addRule(
       if (!namedPortMatches(np, spec)) return;
       resolvedAny = true;
       const proto = PROTOCOL_NUMBER[np.protocol];
-      mergeEntry(into, { ...base, ...l7, peer, protocol: proto, portLo: np.port, portHi: np.port, portName: np.name });
+      mergeEntry(into, {
+        ...base,
+        ...l7,
+        peer,
+        protocol: proto,
+        portLo: np.port,
+        portHi: np.port,
+        portName: np.name,
+      });
     };
     for (const peer of peers) {
       if (rule.direction === 'ingress') {
@@ -157,20 +179,32 @@ function addRule(
       } else if (peer.kind === 'identity' && peer.id !== 0) {
         for (const np of ctx.namedPortsOf(peer.id)) add(peer, np);
       } else if (peer.kind === 'fqdn') {
-        continue;
       } else {
         for (const holder of ctx.namedPortHolders()) {
           let target: EntryPeer | undefined;
           if (peer.kind === 'identity') target = { kind: 'identity', id: holder.identity.id };
-          else if (peer.kind === 'prefix' && holder.address && prefixContainsAddr(peer.prefix, holder.address.family, holder.address.addr)) {
-            target = { kind: 'prefix', prefix: { family: holder.address.family, addr: holder.address.addr, bits: familyWidth(holder.address.family) } };
+          else if (
+            peer.kind === 'prefix' &&
+            holder.address &&
+            prefixContainsAddr(peer.prefix, holder.address.family, holder.address.addr)
+          ) {
+            target = {
+              kind: 'prefix',
+              prefix: {
+                family: holder.address.family,
+                addr: holder.address.addr,
+                bits: familyWidth(holder.address.family),
+              },
+            };
           }
           if (target) for (const np of holder.ports) add(target, np);
         }
       }
     }
     if (!resolvedAny && peers.length > 0) {
-      warnings.push(`named port "${spec.name}" (${spec.protocol}) of ${rule.origin.name} matches no ${rule.direction === 'ingress' ? 'port of this endpoint' : 'port of the selected peers'}`);
+      warnings.push(
+        `named port "${spec.name}" (${spec.protocol}) of ${rule.origin.name} matches no ${rule.direction === 'ingress' ? 'port of this endpoint' : 'port of the selected peers'}`,
+      );
     }
   }
 }

@@ -13,7 +13,9 @@ export interface IdentityMatcher {
 }
 
 export function labelMatcher(selector: Selector): IdentityMatcher {
-  const eq = selector.requirements.find((r) => r.operator === 'In' && r.values.length === 1 && r.source !== 'reserved');
+  const eq = selector.requirements.find(
+    (r) => r.operator === 'In' && r.values.length === 1 && r.source !== 'reserved',
+  );
   const m: IdentityMatcher = {
     key: `sel:${selector.key}`,
     matches: (id) => selector.matches(id.labels),
@@ -102,7 +104,10 @@ export class SelectorCache {
       const k = `${l.key}=${l.value}`;
       let s = this.byLabel.get(k);
       if (add) {
-        if (!s) this.byLabel.set(k, (s = new Set()));
+        if (!s) {
+          s = new Set();
+          this.byLabel.set(k, s);
+        }
         s.add(identity.id);
       } else if (s) {
         s.delete(identity.id);

@@ -2,7 +2,11 @@
 import type { CiliumNetworkPolicy, CiliumRule, Namespace, NetworkPolicy, Pod } from '../resources/index.js';
 
 export function ns(name: string, labels: Record<string, string> = {}): Namespace {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } },
+  };
 }
 
 export function pod(

@@ -1,12 +1,11 @@
 // `policy trace`: the verdict for one connection, egress side and ingress side, and which rules decided it.
-import { reservedName } from '../identity/index.js';
-import { IDENTITY_WORLD } from '../identity/index.js';
+import { IDENTITY_WORLD, reservedName } from '../identity/index.js';
 import type { Decision, Remote } from './direction-policy.js';
 import type { Endpoint } from './endpoint.js';
 import type { PolicyEngine } from './engine.js';
 import { type HttpRequest, matchDns, matchHttp } from './l7-match.js';
 import { PolicyEngineError } from './policy-engine-errors.js';
-import { PROTOCOL_NUMBER, type L4Protocol, type PolicyRef, type RuleOrigin } from './rule.js';
+import { type L4Protocol, type PolicyRef, PROTOCOL_NUMBER, type RuleOrigin } from './rule.js';
 
 export interface TraceQuery {
   from: string;
@@ -88,7 +87,13 @@ function resolveParty(engine: PolicyEngine, spec: string, allowName: boolean): P
     const identity = engine.identity(remote.identity);
     return {
       remote,
-      peer: { kind: 'ip', name: spec, ip: spec, identity: remote.identity, labels: identity?.labels.toStrings() ?? [] },
+      peer: {
+        kind: 'ip',
+        name: spec,
+        ip: spec,
+        identity: remote.identity,
+        labels: identity?.labels.toStrings() ?? [],
+      },
     };
   }
   if (allowName && /^[a-zA-Z0-9_.-]+$/.test(spec) && spec.includes('.')) {
@@ -132,7 +137,8 @@ function sideOf(d: Decision | undefined, direction: 'egress' | 'ingress', who: s
   return s;
 }
 
-const ref = (p: PolicyRef) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}${p.spec !== undefined ? ` specs[${p.spec}]` : ''}`;
+const ref = (p: PolicyRef) =>
+  `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}${p.spec !== undefined ? ` specs[${p.spec}]` : ''}`;
 const rule = (o: RuleOrigin) => `${ref(o)} ${o.section}[${o.rule}]`;
 
 function summarize(d: Decision, direction: string, who: string): string {
@@ -150,6 +156,8 @@ function summarize(d: Decision, direction: string, who: string): string {
       return `allowed on ${direction} of ${who}: no policy selects it for ${direction}`;
     case 'not-default-deny':
       return `allowed on ${direction} of ${who}: selected only by policies with enableDefaultDeny.${direction}: false`;
+    case 'allow-localhost':
+      return `allowed on ${direction} of ${who}: the local host may always reach its pods (allow-localhost)`;
     case 'enforcement-never':
       return `allowed on ${direction} of ${who}: policy enforcement is "never"`;
   }
@@ -160,7 +168,9 @@ function evaluateL7(d: Decision, side: 'egress' | 'ingress', q: TraceQuery): L7T
   for (const type of ['http', 'dns', 'kafka'] as const) {
     const sets = (d.l7 ?? []).filter((r) => r.type === type);
     if (sets.length === 0) continue;
-    const rules: unknown[] = sets.flatMap((r): unknown[] => (r.type === 'http' ? r.http : r.type === 'dns' ? r.dns : r.kafka));
+    const rules: unknown[] = sets.flatMap((r): unknown[] =>
+      r.type === 'http' ? r.http : r.type === 'dns' ? r.dns : r.kafka,
+    );
     if (type === 'http' && q.http) {
       const i = matchHttp(rules as Parameters<typeof matchHttp>[0], q.http);
       out.push({
@@ -169,7 +179,10 @@ function evaluateL7(d: Decision, side: 'egress' | 'ingress', q: TraceQuery): L7T
         verdict: i >= 0 ? 'allowed' : 'denied',
         ...(i >= 0 ? { matchedRule: rules[i] } : {}),
         rules,
-        summary: i >= 0 ? `HTTP ${q.http.method ?? 'GET'} ${q.http.path ?? '/'} matches ${JSON.stringify(rules[i])}` : `HTTP ${q.http.method ?? 'GET'} ${q.http.path ?? '/'} matches no rule: 403 Access denied`,
+        summary:
+          i >= 0
+            ? `HTTP ${q.http.method ?? 'GET'} ${q.http.path ?? '/'} matches ${JSON.stringify(rules[i])}`
+            : `HTTP ${q.http.method ?? 'GET'} ${q.http.path ?? '/'} matches no rule: 403 Access denied`,
       });
     } else if (type === 'dns' && q.dnsQuery !== undefined) {
       const i = matchDns(rules as Parameters<typeof matchDns>[0], q.dnsQuery);
@@ -179,10 +192,19 @@ function evaluateL7(d: Decision, side: 'egress' | 'ingress', q: TraceQuery): L7T
         verdict: i >= 0 ? 'allowed' : 'denied',
         ...(i >= 0 ? { matchedRule: rules[i] } : {}),
         rules,
-        summary: i >= 0 ? `DNS query ${q.dnsQuery} matches ${JSON.stringify(rules[i])}` : `DNS query ${q.dnsQuery} matches no rule: REFUSED`,
+        summary:
+          i >= 0
+            ? `DNS query ${q.dnsQuery} matches ${JSON.stringify(rules[i])}`
+            : `DNS query ${q.dnsQuery} matches no rule: REFUSED`,
       });
     } else {
-      out.push({ type, side, verdict: 'not-evaluated', rules, summary: `${type.toUpperCase()} rules apply; give the request (--http-method/--http-path or --dns-query) to evaluate them` });
+      out.push({
+        type,
+        side,
+        verdict: 'not-evaluated',
+        rules,
+        summary: `${type.toUpperCase()} rules apply; give the request (--http-method/--http-path or --dns-query) to evaluate them`,
+      });
     }
   }
   return out;
@@ -193,8 +215,14 @@ export function tracePolicy(engine: PolicyEngine, q: TraceQuery): TraceResult {
   const to = resolveParty(engine, q.to, true);
   const proto = PROTOCOL_NUMBER[q.protocol];
   const loopback = from.endpoint !== undefined && from.endpoint === to.endpoint;
-  const egressD = from.endpoint && !loopback ? engine.policyOf(from.endpoint.key).egress.decide(to.remote, proto, q.port) : undefined;
-  const ingressD = to.endpoint && !loopback ? engine.policyOf(to.endpoint.key).ingress.decide(from.remote, proto, q.port) : undefined;
+  const egressD =
+    from.endpoint && !loopback
+      ? engine.policyOf(from.endpoint.key).egress.decide(to.remote, proto, q.port)
+      : undefined;
+  const ingressD =
+    to.endpoint && !loopback
+      ? engine.policyOf(to.endpoint.key).ingress.decide(from.remote, proto, q.port)
+      : undefined;
   const egress = sideOf(egressD, 'egress', describe(from.peer));
   const ingress = sideOf(ingressD, 'ingress', describe(to.peer));
   if (loopback) {
@@ -207,7 +235,8 @@ export function tracePolicy(engine: PolicyEngine, q: TraceQuery): TraceResult {
   const l7: L7Trace[] = [];
   if (egressD?.verdict === 'redirected') l7.push(...evaluateL7(egressD, 'egress', q));
   if (ingressD?.verdict === 'redirected') l7.push(...evaluateL7(ingressD, 'ingress', q));
-  const denied = egress.verdict === 'denied' || ingress.verdict === 'denied' || l7.some((x) => x.verdict === 'denied');
+  const denied =
+    egress.verdict === 'denied' || ingress.verdict === 'denied' || l7.some((x) => x.verdict === 'denied');
   return {
     verdict: denied ? 'denied' : 'allowed',
     from: from.peer,
@@ -221,12 +250,19 @@ export function tracePolicy(engine: PolicyEngine, q: TraceQuery): TraceResult {
 }
 
 function describe(p: TracePeer): string {
-  if (p.kind === 'ip' || p.kind === 'fqdn') return `${p.name} (identity ${p.identity}${reservedName(p.identity) ? ` ${reservedName(p.identity)}` : ''})`;
+  if (p.kind === 'ip' || p.kind === 'fqdn')
+    return `${p.name} (identity ${p.identity}${reservedName(p.identity) ? ` ${reservedName(p.identity)}` : ''})`;
   return p.namespace ? `${p.namespace}/${p.name}` : p.name;
 }
 
 /** The verdict alone, for matrices and differential tests: no explanation is built. */
-export function quickVerdict(engine: PolicyEngine, from: Endpoint, to: Endpoint, protocol: L4Protocol, port: number): 'allowed' | 'denied' {
+export function quickVerdict(
+  engine: PolicyEngine,
+  from: Endpoint,
+  to: Endpoint,
+  protocol: L4Protocol,
+  port: number,
+): 'allowed' | 'denied' {
   if (from === to) return 'allowed';
   const proto = PROTOCOL_NUMBER[protocol];
   const e = engine.policyOf(from.key).egress.decide(engine.remoteForEndpoint(to), proto, port);

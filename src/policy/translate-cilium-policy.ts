@@ -6,8 +6,8 @@ import type {
   CiliumNetworkPolicy,
   CiliumRule,
   EgressRule,
-  Entity,
   EndpointSelector,
+  Entity,
   ICMPRule,
   IngressRule,
   PortRule,
@@ -36,10 +36,12 @@ type AnyRule = IngressRule & EgressRule;
 export function translateCiliumPolicy(p: CiliumNetworkPolicy, ctx: CiliumTranslateContext): PolicyRuleSet {
   const kind = p.kind as PolicyKind;
   const namespace = kind === 'CiliumNetworkPolicy' ? (p.metadata.namespace ?? 'default') : undefined;
-  const base: PolicyRef = namespace ? { kind, namespace, name: p.metadata.name } : { kind, name: p.metadata.name };
+  const base: PolicyRef = namespace
+    ? { kind, namespace, name: p.metadata.name }
+    : { kind, name: p.metadata.name };
   const specs: [CiliumRule, number | undefined][] = [];
   if (p.spec) specs.push([p.spec, undefined]);
-  (p.specs ?? []).forEach((s, i) => specs.push([s, i]));
+  for (const [i, s] of (p.specs ?? []).entries()) specs.push([s, i]);
   const out: PolicyRuleSet = { policy: base, rules: [], defaults: [], usesEgressNamedPorts: false };
   for (const [spec, index] of specs) {
     const policy: PolicyRef = index === undefined ? base : { ...base, spec: index };
@@ -77,7 +79,8 @@ function translateSpec(
       (direction === 'ingress'
         ? (spec.ingress?.length ?? 0) + (spec.ingressDeny?.length ?? 0)
         : (spec.egress?.length ?? 0) + (spec.egressDeny?.length ?? 0)) > 0;
-    if (has) out.defaults.push({ policy, subject, direction, enabled: spec.enableDefaultDeny?.[direction] ?? true });
+    if (has)
+      out.defaults.push({ policy, subject, direction, enabled: spec.enableDefaultDeny?.[direction] ?? true });
   }
 }
 
@@ -85,7 +88,9 @@ function subjectSelector(sel: EndpointSelector | undefined, namespace: string | 
   const s = Selector.from(sel, 'any');
   if (namespace === undefined) return s;
   // A CNP always selects only its own namespace; a conflicting namespace requirement is dropped.
-  return new Selector(s.requirements.filter((r) => r.key !== POD_NAMESPACE_LABEL)).and(namespacePin(namespace));
+  return new Selector(s.requirements.filter((r) => r.key !== POD_NAMESPACE_LABEL)).and(
+    namespacePin(namespace),
+  );
 }
 
 /** Cilium's peer scoping: a CNP peer without a namespace requirement is pinned to the policy's namespace. */
@@ -97,7 +102,9 @@ export function scopePeerSelector(sel: EndpointSelector, namespace: string | und
     s.requirements.some((r) => r.key.startsWith(NAMESPACE_LABELS_PREFIX));
   if (unscoped && namespace !== undefined) return s;
   if (namespace !== undefined) return s.and(namespacePin(namespace));
-  return s.requirements.some((r) => r.source === 'reserved' || r.key === POD_NAMESPACE_LABEL) ? s : s.and(ANY_NAMESPACE);
+  return s.requirements.some((r) => r.source === 'reserved' || r.key === POD_NAMESPACE_LABEL)
+    ? s
+    : s.and(ANY_NAMESPACE);
 }
 
 const reservedSel = (name: string): Selector =>
@@ -117,9 +124,15 @@ export function entityPeers(entity: Entity, ctx: CiliumTranslateContext): Peer[]
       return [sel(reservedSel('world'))];
     case 'cluster':
     case 'cluster-mesh': {
-      const reserved = ['host', 'remote-node', 'init', 'health', 'unmanaged', 'ingress', 'kube-apiserver'].map((n) =>
-        sel(reservedSel(n)),
-      );
+      const reserved = [
+        'host',
+        'remote-node',
+        'init',
+        'health',
+        'unmanaged',
+        'ingress',
+        'kube-apiserver',
+      ].map((n) => sel(reservedSel(n)));
       const pods =
         entity === 'cluster'
           ? new Selector([{ source: 'k8s', key: CLUSTER_LABEL, operator: 'In', values: [ctx.cluster] }])
@@ -133,7 +146,14 @@ export function entityPeers(entity: Entity, ctx: CiliumTranslateContext): Peer[]
 
 function cidrSetPeer(r: CIDRRule): Peer[] {
   if (!r.cidr) return []; // cidrGroupRef / cidrGroupSelector: CiliumCIDRGroup is not a kind Porin reads yet.
-  return [{ kind: 'cidr', prefix: mustPrefix(r.cidr), except: (r.except ?? []).map(mustPrefix), matchesPods: false }];
+  return [
+    {
+      kind: 'cidr',
+      prefix: mustPrefix(r.cidr),
+      except: (r.except ?? []).map(mustPrefix),
+      matchesPods: false,
+    },
+  ];
 }
 
 function translateRule(
@@ -160,13 +180,19 @@ function translateRule(
   mark(cidrSets);
   mark(entities);
   mark(nodes);
-  for (const e of endpoints ?? []) peers.push({ kind: 'selector', selector: scopePeerSelector(e, namespace) });
-  for (const c of cidrs ?? []) peers.push({ kind: 'cidr', prefix: mustPrefix(c), except: [], matchesPods: false });
+  for (const e of endpoints ?? [])
+    peers.push({ kind: 'selector', selector: scopePeerSelector(e, namespace) });
+  for (const c of cidrs ?? [])
+    peers.push({ kind: 'cidr', prefix: mustPrefix(c), except: [], matchesPods: false });
   for (const c of cidrSets ?? []) peers.push(...cidrSetPeer(c));
   for (const e of entities ?? []) peers.push(...entityPeers(e, ctx));
   for (const n of nodes ?? []) {
     const s = Selector.from(n, 'any');
-    peers.push({ kind: 'selector', selector: s.and({ source: 'reserved', key: 'host', operator: 'Exists', values: [] }), via: 'nodes' });
+    peers.push({
+      kind: 'selector',
+      selector: s.and({ source: 'reserved', key: 'host', operator: 'Exists', values: [] }),
+      via: 'nodes',
+    });
   }
   if (!isIn) {
     mark(r.toFQDNs);
@@ -174,7 +200,11 @@ function translateRule(
     for (const f of r.toFQDNs ?? []) peers.push({ kind: 'fqdn', ...f });
     for (const s of r.toServices ?? []) {
       if (s.k8sService) {
-        peers.push({ kind: 'service', namespace: s.k8sService.namespace ?? namespace ?? 'default', name: s.k8sService.serviceName ?? '' });
+        peers.push({
+          kind: 'service',
+          namespace: s.k8sService.namespace ?? namespace ?? 'default',
+          name: s.k8sService.serviceName ?? '',
+        });
       } else if (s.k8sServiceSelector) {
         peers.push({
           kind: 'service',
@@ -210,7 +240,8 @@ function portsOf(toPorts: PortRule[] | undefined, icmps: ICMPRule[] | undefined)
           : undefined;
     const ports = pr.ports?.length ? pr.ports : [{}];
     for (const p of ports) {
-      const protos: L4Protocol[] = !p.protocol || p.protocol === 'ANY' ? ANY_PROTOCOLS : [p.protocol as L4Protocol];
+      const protos: L4Protocol[] =
+        !p.protocol || p.protocol === 'ANY' ? ANY_PROTOCOLS : [p.protocol as L4Protocol];
       const raw = p.port ?? '0';
       const numeric = /^\d+$/.test(raw) || /^0[xX][0-9a-fA-F]+$/.test(raw);
       for (const protocol of protos) {
@@ -218,7 +249,10 @@ function portsOf(toPorts: PortRule[] | undefined, icmps: ICMPRule[] | undefined)
         if (!numeric) spec = { protocol, port: 0, endPort: 0, name: raw.toLowerCase() };
         else {
           const n = Number(raw);
-          spec = n === 0 ? { protocol, port: 0, endPort: 65535 } : { protocol, port: n, endPort: Math.max(n, p.endPort ?? n) };
+          spec =
+            n === 0
+              ? { protocol, port: 0, endPort: 65535 }
+              : { protocol, port: n, endPort: Math.max(n, p.endPort ?? n) };
         }
         out.push(l7 ? { port: spec, l7 } : { port: spec });
       }

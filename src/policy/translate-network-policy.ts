@@ -1,14 +1,24 @@
 // Kubernetes NetworkPolicy → normalized rules, with upstream semantics (ipBlock matches pod IPs too).
 import { NAMESPACE_LABELS_PREFIX, POD_NAMESPACE_LABEL, type Requirement, Selector } from '../labels/index.js';
-import { parsePrefix, type Prefix } from '../net/cidr.js';
-import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../resources/index.js';
+import { type Prefix, parsePrefix } from '../net/cidr.js';
+import type {
+  LabelSelector,
+  NetworkPolicy,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+} from '../resources/index.js';
 import type { Direction, Peer, PolicyRef, PolicyRule, PolicyRuleSet, PortRuleSpec } from './rule.js';
 
 export function namespacePin(namespace: string): Requirement {
   return { source: 'k8s', key: POD_NAMESPACE_LABEL, operator: 'In', values: [namespace] };
 }
 
-export const ANY_NAMESPACE: Requirement = { source: 'k8s', key: POD_NAMESPACE_LABEL, operator: 'Exists', values: [] };
+export const ANY_NAMESPACE: Requirement = {
+  source: 'k8s',
+  key: POD_NAMESPACE_LABEL,
+  operator: 'Exists',
+  values: [],
+};
 
 /** A namespaceSelector as requirements on the `io.cilium.k8s.namespace.labels.*` labels of pods. */
 export function namespaceSelectorRequirements(sel: LabelSelector): Requirement[] {
@@ -23,7 +33,10 @@ function peerOf(p: NetworkPolicyPeer, namespace: string): Peer {
   const pods = Selector.from(p.podSelector, 'k8s');
   if (p.namespaceSelector) {
     // Only pods: ANY_NAMESPACE keeps host/world out even when a NotIn would match their missing labels.
-    return { kind: 'selector', selector: pods.and(ANY_NAMESPACE, ...namespaceSelectorRequirements(p.namespaceSelector)) };
+    return {
+      kind: 'selector',
+      selector: pods.and(ANY_NAMESPACE, ...namespaceSelectorRequirements(p.namespaceSelector)),
+    };
   }
   return { kind: 'selector', selector: pods.and(namespacePin(namespace)) };
 }
@@ -41,11 +54,19 @@ function portsOf(ports: NetworkPolicyPort[] | undefined): PortRuleSpec[] | null 
 export function translateNetworkPolicy(np: NetworkPolicy): PolicyRuleSet {
   const namespace = np.metadata.namespace ?? 'default';
   const policy: PolicyRef = { kind: 'NetworkPolicy', namespace, name: np.metadata.name };
-  const subject = { kind: 'endpoints' as const, selector: Selector.from(np.spec.podSelector, 'k8s').and(namespacePin(namespace)) };
+  const subject = {
+    kind: 'endpoints' as const,
+    selector: Selector.from(np.spec.podSelector, 'k8s').and(namespacePin(namespace)),
+  };
   const types = np.spec.policyTypes ?? (np.spec.egress?.length ? ['Ingress', 'Egress'] : ['Ingress']);
   const rules: PolicyRule[] = [];
   let usesEgressNamedPorts = false;
-  const add = (direction: Direction, i: number, peers: NetworkPolicyPeer[] | undefined, ports: NetworkPolicyPort[] | undefined) => {
+  const add = (
+    direction: Direction,
+    i: number,
+    peers: NetworkPolicyPeer[] | undefined,
+    ports: NetworkPolicyPort[] | undefined,
+  ) => {
     const section = direction;
     rules.push({
       origin: { ...policy, section, rule: i },
@@ -57,8 +78,10 @@ export function translateNetworkPolicy(np: NetworkPolicy): PolicyRuleSet {
     });
     if (direction === 'egress' && ports?.some((p) => typeof p.port === 'string')) usesEgressNamedPorts = true;
   };
-  if (types.includes('Ingress')) np.spec.ingress?.forEach((r, i) => add('ingress', i, r.from, r.ports));
-  if (types.includes('Egress')) np.spec.egress?.forEach((r, i) => add('egress', i, r.to, r.ports));
+  if (types.includes('Ingress'))
+    for (const [i, r] of (np.spec.ingress ?? []).entries()) add('ingress', i, r.from, r.ports);
+  if (types.includes('Egress'))
+    for (const [i, r] of (np.spec.egress ?? []).entries()) add('egress', i, r.to, r.ports);
   const defaults = (['Ingress', 'Egress'] as const)
     .filter((t) => types.includes(t))
     .map((t) => ({ policy, subject, direction: t.toLowerCase() as Direction, enabled: true }));

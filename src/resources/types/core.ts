@@ -60,11 +60,30 @@ export interface PodSpec {
   restartPolicy?: string;
 }
 
+export interface PodCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface ContainerStatus {
+  name: string;
+  ready: boolean;
+  restartCount: number;
+  started?: boolean;
+}
+
 export interface PodStatus {
   podIP?: string;
   podIPs?: { ip: string }[];
   hostIP?: string;
   phase?: string;
+  startTime?: string;
+  conditions?: PodCondition[];
+  containerStatuses?: ContainerStatus[];
+  message?: string;
 }
 
 export interface Pod {

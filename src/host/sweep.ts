@@ -1,0 +1,88 @@
+// Finds and removes every host object with a Porin prefix: processes, namespaces, links, routes, rules, NAT chains.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClusterConfig } from '../config/cluster-config.js';
+import { teardownHostNetwork } from './host-network.js';
+import { ipBatch, runSync } from './run-command.js';
+import { flushServiceNat } from './service-nat.js';
+
+export interface SweepReport {
+  processes: number[];
+  namespaces: string[];
+  links: string[];
+}
+
+export const NETNS_PREFIX = 'porin-';
+export const LINK_PREFIX = 'porin';
+
+export function porinNamespaces(): string[] {
+  return runSync(['ip', 'netns', 'list'], { allowFail: true })
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith(NETNS_PREFIX));
+}
+
+export function porinLinks(): string[] {
+  return runSync(['ip', '-o', 'link', 'show'], { allowFail: true })
+    .split('\n')
+    .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '')
+    .filter((n) => n.startsWith(LINK_PREFIX));
+}
+
+/** Is `pid` alive and one of ours (its command line mentions porin's code)? Guards against reused pids. */
+export function isPorinProcess(pid: number): boolean {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /porin|dist\/src\/(workloads|agent)/.test(cmd);
+  } catch {
+    return false;
+  }
+}
+
+function killPid(pid: number, out: number[]): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+    out.push(pid);
+  } catch {
+    // already gone
+  }
+}
+
+export function sweepHost(c: ClusterConfig): SweepReport {
+  const report: SweepReport = { processes: [], namespaces: [], links: [] };
+  // 1. Processes we recorded (pid files), then anything still running inside our namespaces.
+  const podsDir = join(c.runDir, 'pods');
+  if (existsSync(podsDir)) {
+    for (const f of readdirSync(podsDir, { recursive: true }) as string[]) {
+      if (!f.endsWith('.pid')) continue;
+      const pid = Number(readFileSync(join(podsDir, f), 'utf8').trim());
+      if (pid > 1 && isPorinProcess(pid)) killPid(pid, report.processes);
+    }
+  }
+  for (const ns of porinNamespaces()) {
+    for (const p of runSync(['ip', 'netns', 'pids', ns], { allowFail: true }).split('\n')) {
+      const pid = Number(p);
+      if (pid > 1) killPid(pid, report.processes);
+    }
+  }
+  // 2. Namespaces (their veth peers go with them), remaining links, resolv.conf dirs.
+  for (const ns of porinNamespaces()) {
+    ipBatch([`netns del ${ns}`], { force: true });
+    rmSync(join('/etc/netns', ns), { recursive: true, force: true });
+    report.namespaces.push(ns);
+  }
+  for (const l of porinLinks()) {
+    ipBatch([`link del ${l}`], { force: true });
+    report.links.push(l);
+  }
+  if (existsSync('/etc/netns')) {
+    for (const d of readdirSync('/etc/netns'))
+      if (d.startsWith(NETNS_PREFIX)) rmSync(join('/etc/netns', d), { recursive: true, force: true });
+  }
+  // 3. NAT chains, routes, rules, the DNS device; pinned BPF objects; runtime files.
+  flushServiceNat();
+  teardownHostNetwork(c);
+  rmSync('/sys/fs/bpf/porin', { recursive: true, force: true });
+  rmSync(c.runDir, { recursive: true, force: true });
+  return report;
+}

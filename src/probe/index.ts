@@ -1,0 +1,4 @@
+// Real connectivity probes between pods.
+
+export type { ProbeOutcome, ProbeTarget } from './probe-worker.js';
+export * from './run-probe.js';
