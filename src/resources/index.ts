@@ -1,0 +1,21 @@
+// Manifests: reading, validation, typed objects.
+
+export { IssueCollector } from './issue-collector.js';
+export * from './k8s-names.js';
+export * from './load-manifests.js';
+export * from './manifest-error.js';
+export * from './manifest-read-error.js';
+export * from './manifest-reader.js';
+export * from './types/index.js';
+export { validateCiliumPolicy } from './validate-cilium-policy.js';
+export { validateDeployment } from './validate-deployment.js';
+export { validateEndpointSlice } from './validate-endpoint-slice.js';
+export { validateLabels, validateObjectMeta } from './validate-meta.js';
+export { validateNamespace } from './validate-namespace.js';
+export { validateNetworkPolicy } from './validate-network-policy.js';
+export { validateNode } from './validate-node.js';
+export { validatePod } from './validate-pod.js';
+export { type ResourceContext, SUPPORTED_KINDS, validateResource } from './validate-resource.js';
+export { validateLabelSelector } from './validate-selector.js';
+export { validateService } from './validate-service.js';
+export type { ValidateContext, ValidationResult, Validator } from './validator.js';

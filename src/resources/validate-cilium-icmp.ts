@@ -1,0 +1,127 @@
+// Cilium icmps blocks: ICMP/ICMPv6 types by number or Cilium's CamelCase names, per family.
+
+import {
+  checkKnownFields,
+  describeValue,
+  fieldPath,
+  isPlainObject,
+  itemPath,
+  readInt,
+  readList,
+  readObject,
+  readString,
+  unsupportedValue,
+} from './field-reader.js';
+import type { IssueCollector } from './issue-collector.js';
+import type { ICMPField, ICMPRule } from './types/index.js';
+import { mapList } from './validate-cilium-peers.js';
+
+const MAX_ICMP_FIELDS = 40;
+
+/** Type names as Cilium's pkg/policy/api/icmp.go accepts them, with their codes. */
+const ICMP_V4: Record<string, number> = {
+  EchoReply: 0,
+  DestinationUnreachable: 3,
+  Redirect: 5,
+  Echo: 8,
+  EchoRequest: 8,
+  RouterAdvertisement: 9,
+  RouterSelection: 10,
+  TimeExceeded: 11,
+  ParameterProblem: 12,
+  Timestamp: 13,
+  TimestampReply: 14,
+  Photuris: 40,
+  ExtendedEchoRequest: 42,
+  ExtendedEchoReply: 43,
+};
+
+const ICMP_V6: Record<string, number> = {
+  DestinationUnreachable: 1,
+  PacketTooBig: 2,
+  TimeExceeded: 3,
+  ParameterProblem: 4,
+  EchoRequest: 128,
+  EchoReply: 129,
+  MulticastListenerQuery: 130,
+  MulticastListenerReport: 131,
+  MulticastListenerDone: 132,
+  RouterSolicitation: 133,
+  RouterAdvertisement: 134,
+  NeighborSolicitation: 135,
+  NeighborAdvertisement: 136,
+  RedirectMessage: 137,
+  RouterRenumbering: 138,
+  ICMPNodeInformationQuery: 139,
+  ICMPNodeInformationResponse: 140,
+  InverseNeighborDiscoverySolicitation: 141,
+  InverseNeighborDiscoveryAdvertisement: 142,
+  HomeAgentAddressDiscoveryRequest: 144,
+  HomeAgentAddressDiscoveryReply: 145,
+  MobilePrefixSolicitation: 146,
+  MobilePrefixAdvertisement: 147,
+  DuplicateAddressRequestCodeSuffix: 157,
+  DuplicateAddressConfirmationCodeSuffix: 158,
+  ExtendedEchoRequest: 160,
+  ExtendedEchoReply: 161,
+};
+
+export function validateICMPRules(v: unknown, path: string, c: IssueCollector): ICMPRule[] | undefined {
+  return mapList(v, path, c, (x, p) => {
+    const obj = readObject(x, p, c);
+    if (!obj) return undefined;
+    checkKnownFields(obj, ['fields'], p, c);
+    const fieldsPath = fieldPath(p, 'fields');
+    const fields = readList(obj.fields, fieldsPath, c);
+    if (fields && fields.length > MAX_ICMP_FIELDS)
+      c.error(fieldsPath, `too many types, the max is ${MAX_ICMP_FIELDS}`);
+    const rule: ICMPRule = {};
+    if (fields) {
+      rule.fields = fields.flatMap((f, i) => {
+        const field = validateICMPField(f, itemPath(fieldsPath, i), c);
+        return field ? [field] : [];
+      });
+    }
+    return rule;
+  });
+}
+
+/** Normalizes family to IPv4 when omitted and a named type to its numeric code. */
+function validateICMPField(v: unknown, path: string, c: IssueCollector): ICMPField | undefined {
+  if (!isPlainObject(v)) {
+    readObject(v, path, c);
+    return undefined;
+  }
+  checkKnownFields(v, ['family', 'type'], path, c);
+  const familyPath = fieldPath(path, 'family');
+  const rawFamily = readString(v.family, familyPath, c);
+  let family: 'IPv4' | 'IPv6' = 'IPv4';
+  if (rawFamily === 'IPv6') family = 'IPv6';
+  else if (rawFamily && rawFamily !== 'IPv4')
+    c.error(familyPath, `wrong family: ${unsupportedValue(rawFamily, ['IPv4', 'IPv6'])}`);
+
+  const typePath = fieldPath(path, 'type');
+  const t = v.type;
+  if (t === undefined || t === null || t === '') {
+    c.error(typePath, 'type is required');
+    return undefined;
+  }
+  if (typeof t === 'number' || (typeof t === 'string' && /^[0-9]+$/.test(t))) {
+    const n = readInt(Number(t), typePath, c, { min: 0, max: 255 });
+    return n === undefined ? undefined : { family, type: n };
+  }
+  if (typeof t !== 'string') {
+    c.error(typePath, `must be an ICMP type number (0-255) or name, got ${describeValue(t)}`);
+    return undefined;
+  }
+  const names = family === 'IPv6' ? ICMP_V6 : ICMP_V4;
+  const code = names[t];
+  if (code === undefined) {
+    c.error(
+      typePath,
+      `ICMP type ${t} not found in ${family} (known names: ${Object.keys(names).join(', ')})`,
+    );
+    return undefined;
+  }
+  return { family, type: code };
+}
