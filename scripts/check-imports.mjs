@@ -11,7 +11,19 @@ const allowed = {
   identity: ['labels', 'net'],
   ipcache: ['net'],
   policy: ['labels', 'identity', 'ipcache', 'net', 'resources'],
-  cli: ['policy', 'resources', 'identity', 'labels', 'net', 'ipcache'],
+  dns: ['resources', 'net'],
+  workloads: ['resources'],
+  config: [],
+  host: ['config'],
+  store: ['resources'],
+  controllers: ['store', 'resources', 'labels', 'net'],
+  api: ['store', 'resources'],
+  cni: ['net'],
+  runtime: ['config', 'host', 'resources'],
+  probe: [],
+  datapath: ['policy', 'identity', 'ipcache', 'net', 'labels'],
+  agent: ['config', 'host', 'resources', 'store', 'controllers', 'api', 'cni', 'runtime', 'dns', 'workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'probe'],
+  cli: ['policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'store', 'runtime', 'probe'],
 };
 
 const files = [];

@@ -1,0 +1,22 @@
+// Built-in container programs (serve, deathstar, idle) and the mapping from a pod's container to the process to run.
+export { type AgnhostMapping, agnhostMapping } from './agnhost-args.js';
+export {
+  DEATHSTAR_INFO,
+  DEATHSTAR_LANDED,
+  DEATHSTAR_PANIC,
+  type DeathstarOptions,
+  EXPLODE_DELAY_MS,
+  startDeathstar,
+} from './deathstar.js';
+export { startIdle } from './idle.js';
+export { type ImageRef, parseImageRef } from './image-ref.js';
+export { parseWorkloadArgs, WORKLOAD_USAGE, type WorkloadArgs } from './parse-workload-args.js';
+export type { Listener, PodIdentity, RunningWorkload, WorkloadKind } from './running-workload.js';
+export { type EchoReport, type ServeOptions, startServe } from './serve.js';
+export { WorkloadError, type WorkloadErrorCode } from './workload-error.js';
+export {
+  type ContainerWorkload,
+  findProgram,
+  type WorkloadMappingOptions,
+  workloadForContainer,
+} from './workload-for-container.js';
