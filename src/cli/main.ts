@@ -1,6 +1,14 @@
 // The `porin` command: routes subcommands, prints errors without stack traces, returns the exit status.
 import { readFileSync } from 'node:fs';
 import { CliError } from './cli-error.js';
+import { clusterApply, clusterDelete } from './cluster-apply.js';
+import { clusterDown } from './cluster-down.js';
+import { clusterExec } from './cluster-exec.js';
+import { clusterGet } from './cluster-get.js';
+import { clusterLogs } from './cluster-logs.js';
+import { clusterProbe } from './cluster-probe.js';
+import { clusterStatus } from './cluster-status.js';
+import { clusterUp } from './cluster-up.js';
 import { type Out, paint, stdoutOut } from './output.js';
 import { policyGet } from './policy-get.js';
 import { policyMatrixCommand } from './policy-matrix.js';
@@ -17,6 +25,17 @@ Policy (works on manifests, no cluster needed):
   policy matrix -f FILE…        every pod to every pod on each port (-o table|json)
   policy get -f FILE… [POD]     the computed policy of endpoints, as the datapath would hold it
 
+Embedded cluster (root; pods are network namespaces running real processes):
+  up [-f FILE…]                 start the agent (idempotent), apply manifests, wait for pods to be ready
+  down [--keep-state]           delete every pod and every host object Porin made
+  status [--json]               components, node, pods, errors
+  apply -f FILE…                validate, then apply all or nothing
+  delete -f FILE… | KIND NAME   delete objects
+  get KIND [NAME] [-n NS|-A]    list objects (-o wide|yaml|json)
+  exec POD [-n NS] -- CMD…      run a command inside the pod's network namespace
+  logs POD [-c C] [-f]          a container's output
+  probe [--ports 80/TCP,…]      real connections from every pod to every pod (-o table|json, as policy matrix)
+
 Other:
   version                       print the version
   help                          this text
@@ -31,6 +50,18 @@ const POLICY: Record<string, Command> = {
   trace: policyTrace,
   matrix: policyMatrixCommand,
   get: policyGet,
+};
+
+const CLUSTER: Record<string, Command> = {
+  up: clusterUp,
+  down: clusterDown,
+  status: clusterStatus,
+  apply: clusterApply,
+  delete: clusterDelete,
+  get: clusterGet,
+  exec: clusterExec,
+  logs: clusterLogs,
+  probe: clusterProbe,
 };
 
 export async function main(
@@ -64,8 +95,11 @@ export async function main(
           );
         return await run(args, out);
       }
-      default:
-        throw new CliError(`unknown command "${cmd}": run "porin help"`);
+      default: {
+        const run = cmd ? CLUSTER[cmd] : undefined;
+        if (!run) throw new CliError(`unknown command "${cmd}": run "porin help"`);
+        return await run(rest, out);
+      }
     }
   } catch (e) {
     if (e instanceof CliError) {
@@ -74,6 +108,11 @@ export async function main(
     }
     const code = (e as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('PORIN_ERR_')) {
+      const details = (e as { details?: { issues?: unknown[] } }).details;
+      if (details?.issues)
+        err.write(
+          `${details.issues.map((i) => `  ${typeof i === 'string' ? i : JSON.stringify(i)}`).join('\n')}\n`,
+        );
       err.write(`${paint(err, 'red', 'Error:')} ${(e as Error).message}\n`);
       return 1;
     }

@@ -16,7 +16,7 @@ export interface ClusterConfig {
   /** Routing table (and rule preference) for pod-sourced traffic; ends in a blackhole. */
   readonly routeTable: number;
   readonly gateway: string;
-  /** Host dummy device holding the cluster DNS address. */
+  /** Host device (a veth pair kept on the host) holding the cluster DNS address. */
   readonly hostDevice: string;
   /** DNS servers for names outside the cluster zone (tests: a namespace of Porin's own). */
   readonly upstreamDns: readonly string[];

@@ -14,8 +14,13 @@ export function ensureHostNetwork(c: ClusterConfig): void {
     ipBatch([`rule add from ${c.clusterCIDR} lookup ${c.routeTable} pref ${c.routeTable}`]);
   }
   const link = runSync(['ip', '-br', 'link', 'show', 'dev', c.hostDevice], { allowFail: true });
-  if (!link.trim()) ipBatch([`link add ${c.hostDevice} type dummy`]);
-  ipBatch([`link set ${c.hostDevice} up`, `addr replace ${c.dnsServiceIP}/32 dev ${c.hostDevice}`]);
+  // No dummy driver on this kernel: a veth pair whose both ends stay on the host holds the address.
+  if (!link.trim()) ipBatch([`link add ${c.hostDevice} type veth peer name ${c.hostDevice}p`]);
+  ipBatch([
+    `link set ${c.hostDevice}p up`,
+    `link set ${c.hostDevice} up`,
+    `addr replace ${c.dnsServiceIP}/32 dev ${c.hostDevice}`,
+  ]);
 }
 
 /** Removes what ensureHostNetwork made; missing pieces are fine. */

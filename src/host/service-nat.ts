@@ -28,10 +28,8 @@ export function renderServiceNat(rules: readonly ServiceNatRule[]): string {
     body.push(
       `-A ${ROOT} -d ${r.clusterIP}/32 -p ${proto} -m ${proto} --dport ${r.port} -m comment --comment "${r.id}" -j ${svc}`,
     );
-    if (r.backends.length === 0) {
-      body.push(`-A ${svc} -m comment --comment "${r.id} has no ready endpoints" -j DROP`);
-      continue;
-    }
+    // No ready endpoints: no rule, so the packet meets the service CIDR's blackhole route (an error at once).
+    if (r.backends.length === 0) continue;
     r.backends.forEach((b, i) => {
       const sep = chain('PORIN-SEP', `${r.id}>${b.ip}:${b.port}`);
       decl.push(`:${sep} - [0:0]`);

@@ -23,7 +23,7 @@ export interface MatrixResult {
 }
 
 /** Every declared container port (port, protocol) across the endpoints, sorted. */
-export function declaredPorts(endpoints: readonly Endpoint[]): PortProtocol[] {
+export function declaredPorts(endpoints: readonly Pick<Endpoint, 'ports'>[]): PortProtocol[] {
   const seen = new Map<string, PortProtocol>();
   for (const ep of endpoints) {
     for (const p of ep.ports) {

@@ -16,12 +16,16 @@ export interface CniPort {
 export interface PodRuntimeDeps {
   config: ClusterConfig;
   cni: CniPort;
-  workloadFor(container: Container, pod: Pod): { argv: string[]; warning?: string };
+  workloadFor(
+    container: Container,
+    pod: Pod,
+  ): { argv: string[]; env: Record<string, string>; warnings: string[] };
   resolvConf(namespace: string): string;
   setStatus(pod: Pod, status: PodStatus): Promise<void>;
   log(message: string): void;
   stateDir: string;
   runDir: string;
+  hostIP?: string;
 }
 
 export class PodRuntime {
@@ -29,6 +33,9 @@ export class PodRuntime {
   private readonly sandboxes: SandboxRegistry;
   readonly supervisor: ProcessSupervisor;
   private readonly known = new Map<string, Pod>();
+  private readonly lastStatus = new Map<string, string>();
+  private readonly lastReady = new Map<string, boolean>();
+  private readonly readySince = new Map<string, string>();
 
   constructor(private readonly deps: PodRuntimeDeps) {
     this.sandboxes = new SandboxRegistry(join(deps.stateDir, 'sandboxes'));
@@ -85,6 +92,9 @@ export class PodRuntime {
   remove(pod: Pod): Promise<void> {
     const uid = pod.metadata.uid!;
     this.known.delete(uid);
+    this.lastStatus.delete(uid);
+    this.lastReady.delete(uid);
+    this.readySince.delete(uid);
     const rec = this.sandboxes.all().find((r) => r.uid === uid) ?? {
       uid,
       namespace: pod.metadata.namespace ?? 'default',
@@ -120,46 +130,70 @@ export class PodRuntime {
     const containers = pod.spec.containers ?? [];
     for (const c of containers) {
       const w = this.deps.workloadFor(c, pod);
-      if (w.warning) this.deps.log(`pod ${ns}/${pod.metadata.name} container ${c.name}: ${w.warning}`);
+      for (const warning of w.warnings)
+        this.deps.log(`pod ${ns}/${pod.metadata.name} container ${c.name}: ${warning}`);
       this.supervisor.ensure({
         key: `${uid}/${c.name}`,
         netns,
         argv: w.argv,
-        env: {
-          POD_NAME: pod.metadata.name,
-          POD_NAMESPACE: ns,
-          POD_IP: rec.ip!,
-          ...Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? ''])),
-        },
+        env: { POD_NAME: pod.metadata.name, POD_NAMESPACE: ns, POD_IP: rec.ip!, ...w.env },
         logFile: join(this.deps.stateDir, 'logs', `${ns}_${pod.metadata.name}_${c.name}.log`),
       });
     }
+    await this.refresh(pod);
+  }
+
+  /** Recomputes a pod's readiness and container states; writes status only when something changed. */
+  async refresh(pod: Pod): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const rec = this.sandboxes.all().find((r) => r.uid === uid);
+    if (!rec?.ip || !this.known.has(uid)) return;
+    const containers = pod.spec.containers ?? [];
     const ports = containers.flatMap((c) =>
       (c.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => p.containerPort),
     );
-    const ready = await waitReady(rec.ip!, ports, 15000);
+    const states = containers.map((c) => ({ c, s: this.supervisor.status(`${uid}/${c.name}`) }));
+    const running = states.every((x) => x.s.running);
+    const ready = running && (await waitReady(rec.ip, ports, this.lastReady.get(uid) ? 1000 : 15000));
     if (!this.known.has(uid)) return;
+    const containerStatuses = states.map(({ c, s }) => ({
+      name: c.name,
+      ready: ready && s.running,
+      restartCount: s.restarts,
+      started: s.running,
+    }));
+    const signature = JSON.stringify([rec.ip, ready, containerStatuses]);
+    if (this.lastStatus.get(uid) === signature) return;
     const now = new Date().toISOString();
+    const prevReady = this.lastReady.get(uid);
+    this.lastStatus.set(uid, signature);
+    this.lastReady.set(uid, ready);
+    const since = prevReady === ready ? (this.readySince.get(uid) ?? now) : now;
+    this.readySince.set(uid, since);
     await this.deps.setStatus(pod, {
       phase: 'Running',
-      podIP: rec.ip!,
-      podIPs: [{ ip: rec.ip! }],
-      hostIP: this.deps.config.dnsServiceIP,
+      podIP: rec.ip,
+      podIPs: [{ ip: rec.ip }],
+      ...(this.deps.hostIP ? { hostIP: this.deps.hostIP } : {}),
       startTime: pod.status?.startTime ?? now,
       conditions: [
-        { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+        { type: 'PodScheduled', status: 'True' },
         {
           type: 'Ready',
           status: ready ? 'True' : 'False',
-          lastTransitionTime: now,
-          ...(ready ? {} : { reason: 'PortsNotAnswering' }),
+          lastTransitionTime: since,
+          ...(ready ? {} : { reason: running ? 'PortsNotAnswering' : 'ContainersNotRunning' }),
         },
       ],
-      containerStatuses: containers.map((c) => {
-        const s = this.supervisor.status(`${uid}/${c.name}`);
-        return { name: c.name, ready: ready && s.running, restartCount: s.restarts, started: s.running };
-      }),
+      containerStatuses,
     });
+  }
+
+  /** Periodic pass over every known pod (restarts and readiness changes show up in status). */
+  async refreshAll(): Promise<void> {
+    await Promise.all(
+      [...this.known.values()].map((p) => this.enqueue(p.metadata.uid!, () => this.refresh(p))),
+    );
   }
 
   private async teardown(rec: SandboxRecord): Promise<void> {

@@ -1,0 +1,194 @@
+// The agent: composition root of the embedded cluster — build in order, start, stop in reverse.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { type AgentStatus, ApiServer } from '../api/index.js';
+import { type ClusterConfig, paths } from '../config/cluster-config.js';
+import { ControllerManager } from '../controllers/index.js';
+import { ClusterDnsServer, resolvConf } from '../dns/index.js';
+import { ensureHostNetwork, sweepHost } from '../host/index.js';
+import type { EndpointSlice, Pod, Service } from '../resources/index.js';
+import { PodRuntime } from '../runtime/index.js';
+import { FileObjectStore, type ObjectStore, type Unsubscribe } from '../store/index.js';
+import { workloadForContainer } from '../workloads/index.js';
+import { clusterDefaults, hostAddress } from './cluster-defaults.js';
+import { cniPort } from './cni-port.js';
+import { ServiceNatSync } from './service-nat-sync.js';
+
+export class Agent {
+  store!: ObjectStore;
+  private runtime!: PodRuntime;
+  private controllers!: ControllerManager;
+  private dns!: ClusterDnsServer;
+  private nat!: ServiceNatSync;
+  private api!: ApiServer;
+  /** Called after a teardown request was answered (the daemon exits). */
+  onTeardown: (() => void) | undefined;
+  private readonly unwatch: Unsubscribe[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private readonly startedAt = new Date().toISOString();
+  readonly errors: string[] = [];
+  private podSpecs = new Map<string, string>();
+
+  constructor(
+    readonly config: ClusterConfig,
+    readonly log: (message: string) => void,
+  ) {}
+
+  error(message: string): void {
+    this.log(`error: ${message}`);
+    this.errors.push(`${new Date().toISOString()} ${message}`);
+    if (this.errors.length > 50) this.errors.shift();
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const p = paths(c);
+    for (const d of [c.stateDir, c.runDir, p.logs]) mkdirSync(d, { recursive: true });
+    writeFileSync(p.pidFile, String(process.pid));
+    // Safety first: blackholes and the pod routing table exist before any pod address is used.
+    ensureHostNetwork(c);
+    this.store = await FileObjectStore.open(p.store);
+    await this.store.apply(clusterDefaults(c));
+
+    this.controllers = new ControllerManager(this.store);
+    this.controllers.start();
+
+    this.dns = new ClusterDnsServer({
+      address: c.dnsServiceIP,
+      port: 53,
+      zone: c.dnsZone,
+      upstreams: [...c.upstreamDns],
+    });
+    await this.dns.start();
+
+    this.nat = new ServiceNatSync(
+      async () => ({
+        services: (await this.store.list('Service')).items as Service[],
+        slices: (await this.store.list('EndpointSlice')).items as EndpointSlice[],
+      }),
+      new Set([c.dnsServiceIP]),
+      (m) => this.error(m),
+    );
+    let dnsTimer: NodeJS.Timeout | undefined;
+    const refreshDns = () => {
+      dnsTimer ??= setTimeout(async () => {
+        dnsTimer = undefined;
+        const [services, endpointSlices, pods] = await Promise.all([
+          this.store.list('Service'),
+          this.store.list('EndpointSlice'),
+          this.store.list('Pod'),
+        ]);
+        this.dns.setClusterState({
+          services: services.items as Service[],
+          endpointSlices: endpointSlices.items as EndpointSlice[],
+          pods: pods.items as Pod[],
+        });
+      }, 20);
+    };
+    for (const kind of ['Service', 'EndpointSlice'] as const) {
+      this.unwatch.push(
+        this.store.watch({ kind }, undefined, () => {
+          this.nat.trigger();
+          refreshDns();
+        }),
+      );
+    }
+
+    const hostIP = hostAddress();
+    this.runtime = new PodRuntime({
+      config: c,
+      cni: cniPort(c),
+      workloadFor: (container, pod) => workloadForContainer(container, pod),
+      resolvConf: (namespace) => resolvConf({ namespace, nameserver: c.dnsServiceIP, zone: c.dnsZone }),
+      setStatus: async (pod, status) => {
+        try {
+          await this.store.updateStatus('Pod', pod.metadata.namespace, pod.metadata.name, status);
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'PORIN_ERR_NOT_FOUND') throw e;
+        }
+      },
+      log: (m) => this.log(m),
+      stateDir: c.stateDir,
+      runDir: c.runDir,
+      ...(hostIP ? { hostIP } : {}),
+    });
+    this.runtime.start();
+    const pods = (await this.store.list('Pod')).items as Pod[];
+    await this.runtime.resync(pods);
+    for (const pod of pods) this.podSpecs.set(pod.metadata.uid!, JSON.stringify(pod.spec));
+    this.unwatch.push(
+      this.store.watch({ kind: 'Pod' }, undefined, (ev) => {
+        refreshDns();
+        const pod = ev.object as Pod;
+        const uid = pod.metadata.uid!;
+        if (ev.type === 'DELETED') {
+          this.podSpecs.delete(uid);
+          void this.runtime.remove(pod);
+          return;
+        }
+        // Status updates (ours) come back as MODIFIED: act only on new pods and spec changes.
+        const spec = JSON.stringify(pod.spec);
+        if (this.podSpecs.get(uid) === spec) return;
+        this.podSpecs.set(uid, spec);
+        void this.runtime.upsert(pod);
+      }),
+    );
+    this.timers.push(setInterval(() => void this.runtime.refreshAll(), 3000));
+
+    this.api = new ApiServer({ store: this.store, socketPath: p.socket });
+    this.api.route('GET', '/v1/status', () => this.status());
+    this.api.route('POST', '/v1/teardown', async (req) => {
+      const body = (await req.json()) as { keepState?: boolean } | undefined;
+      setImmediate(() => {
+        void this.teardown(body?.keepState === true)
+          .catch((e: unknown) => this.error(`teardown: ${(e as Error).message}`))
+          .finally(() => this.onTeardown?.());
+      });
+      return { accepted: true };
+    });
+    await this.api.listen();
+    this.nat.trigger();
+    refreshDns();
+    this.log(`agent ${process.pid} ready: node ${c.nodeName}, pod CIDR ${c.podCIDR}, DNS ${c.dnsServiceIP}`);
+  }
+
+  status(): AgentStatus {
+    const sandboxes = this.runtime.list();
+    const dns = this.dns.stats();
+    return {
+      pid: process.pid,
+      startedAt: this.startedAt,
+      node: this.config.nodeName,
+      components: [
+        { name: 'store', ok: true, message: paths(this.config).store },
+        { name: 'controllers', ok: true, message: 'deployments, services, endpointslices' },
+        { name: 'cluster-dns', ok: true, message: `${this.config.dnsServiceIP}:53 (${JSON.stringify(dns)})` },
+        { name: 'cni', ok: true, message: `porin plugin, ${sandboxes.length} sandbox(es)` },
+        { name: 'service-nat', ok: true, message: 'iptables PORIN-SERVICES (until the eBPF load balancer)' },
+      ],
+      errors: [...this.errors],
+    };
+  }
+
+  /** Stops watching and serving; pods keep running (a restarted agent adopts them). */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.api?.close();
+    for (const u of this.unwatch.splice(0)) u();
+    this.nat?.stop();
+    this.runtime?.stop();
+    await this.controllers?.stop();
+    await this.dns?.close();
+    await this.store?.close();
+    rmSync(paths(this.config).pidFile, { force: true });
+  }
+
+  /** Deletes every pod, then everything on the host; the state directory too unless `keepState`. */
+  async teardown(keepState = false): Promise<void> {
+    const pods = (await this.store.list('Pod')).items as Pod[];
+    for (const u of this.unwatch.splice(0)) u();
+    await Promise.all(pods.map((p) => this.runtime.remove(p)));
+    await this.stop();
+    sweepHost(this.config);
+    if (!keepState) rmSync(this.config.stateDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,50 @@
+// `porin exec POD [-n NS] -- CMD…`: runs a host command inside the pod's network namespace.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { clusterConfig } from '../config/cluster-config.js';
+import { SandboxRegistry } from '../runtime/index.js';
+import { CliError } from './cli-error.js';
+import type { Out } from './output.js';
+import { parseFlags } from './parse-flags.js';
+
+const USAGE = 'usage: porin exec POD [-n NAMESPACE] -- COMMAND [ARGS…]';
+
+export function findSandbox(namespace: string, name: string) {
+  const c = clusterConfig();
+  const all = new SandboxRegistry(join(c.stateDir, 'sandboxes')).all();
+  const rec = all.find((r) => r.namespace === namespace && r.name === name);
+  if (!rec) {
+    const known = all.filter((r) => r.namespace === namespace).map((r) => r.name);
+    throw new CliError(
+      `pod "${namespace}/${name}" has no sandbox on this node${known.length ? ` (pods in ${namespace}: ${known.sort().join(', ')})` : ''}; is the cluster up (porin up)?`,
+      1,
+    );
+  }
+  return rec;
+}
+
+export async function clusterExec(args: string[], out: Out): Promise<number> {
+  const dash = args.indexOf('--');
+  const own = dash >= 0 ? args.slice(0, dash) : args;
+  const cmd = dash >= 0 ? args.slice(dash + 1) : [];
+  const { values, positionals } = parseFlags(
+    own,
+    { namespace: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' } } as const,
+    USAGE,
+  );
+  if (values.help) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
+  const pod = positionals[0];
+  if (!pod || cmd.length === 0) throw new CliError(USAGE);
+  const [ns, name] = pod.includes('/')
+    ? (pod.split('/', 2) as [string, string])
+    : [values.namespace ?? 'default', pod];
+  const rec = findSandbox(ns, name);
+  return await new Promise<number>((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', rec.netns, ...cmd], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}

@@ -1,0 +1,57 @@
+// `porin probe`: real TCP connects and UDP echoes from every pod to every pod, printed as `policy matrix` prints.
+import { declaredPorts, type PortProtocol } from '../policy/index.js';
+import { probeMatrix } from '../probe/index.js';
+import type { Pod } from '../resources/index.js';
+import { netnsName } from '../runtime/index.js';
+import { agentClient, progress, requireRoot } from './cluster-client.js';
+import type { Out } from './output.js';
+import { COMMON_OPTIONS, outputFormat, parseFlags } from './parse-flags.js';
+import { parsePortList, renderMatrix } from './policy-matrix.js';
+
+export async function clusterProbe(args: string[], out: Out): Promise<number> {
+  const usage = 'usage: porin probe [--ports 80/TCP,81/UDP] [-n NAMESPACE] [--timeout MS] [-o table|json]';
+  const { values } = parseFlags(
+    args,
+    { ...COMMON_OPTIONS, ports: { type: 'string' }, timeout: { type: 'string' } } as const,
+    usage,
+  );
+  if (values.help) {
+    out.write(`${usage}\n`);
+    return 0;
+  }
+  requireRoot('porin probe');
+  const format = outputFormat(values, ['table', 'json'], 'table');
+  const all = (await agentClient().list('Pod', values.namespace)).items as Pod[];
+  const pods = all.filter((p) => p.status?.podIP && p.metadata.uid);
+  let ports: PortProtocol[];
+  if (values.ports) ports = parsePortList(values.ports);
+  else {
+    const eps = pods.map((p) => ({
+      ports: (p.spec.containers ?? []).flatMap((c) =>
+        (c.ports ?? []).map((cp) => ({
+          name: cp.name ?? '',
+          port: cp.containerPort,
+          protocol: cp.protocol ?? ('TCP' as const),
+        })),
+      ),
+    }));
+    ports = declaredPorts(eps);
+  }
+  const tty = process.stderr.isTTY === true;
+  const line = progress({ write: (s) => void (tty && process.stderr.write(s)), color: false }, true);
+  const result = await probeMatrix(
+    pods.map((p) => ({
+      key: `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`,
+      ip: p.status!.podIP!,
+      netns: netnsName(p.metadata.uid!),
+    })),
+    ports,
+    {
+      ...(values.timeout ? { timeoutMs: Number(values.timeout) } : {}),
+      onProgress: (d, t) => line.update(`probing from ${d}/${t} pods…`),
+    },
+  );
+  if (tty) process.stderr.write('\r\u001b[2K');
+  out.write(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderMatrix(result, out));
+  return 0;
+}
