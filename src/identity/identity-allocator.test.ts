@@ -7,7 +7,12 @@ import { LabelSet } from '../labels/index.js';
 import { parsePrefix } from '../net/cidr.js';
 import { IdentityAllocator } from './identity-allocator.js';
 import { FileIdentityStore } from './identity-store.js';
-import { IDENTITY_HOST, IDENTITY_WORLD, LOCAL_IDENTITY_SCOPE, MIN_ALLOCATED_IDENTITY } from './reserved-identities.js';
+import {
+  IDENTITY_HOST,
+  IDENTITY_WORLD,
+  LOCAL_IDENTITY_SCOPE,
+  MIN_ALLOCATED_IDENTITY,
+} from './reserved-identities.js';
 
 const ls = (rec: Record<string, string>) => LabelSet.fromRecord(rec, 'k8s');
 
@@ -46,7 +51,10 @@ describe('IdentityAllocator', () => {
       const a = first.acquire(ls({ app: 'a' })).id;
       const b = first.acquire(ls({ app: 'b' })).id;
       const second = new IdentityAllocator(new FileIdentityStore(path));
-      assert.equal(second.acquire(ls({ app: 'c' })).id === a || second.acquire(ls({ app: 'c' })).id === b, false);
+      assert.equal(
+        second.acquire(ls({ app: 'c' })).id === a || second.acquire(ls({ app: 'c' })).id === b,
+        false,
+      );
       assert.equal(second.acquire(ls({ app: 'b' })).id, b);
       assert.equal(second.acquire(ls({ app: 'a' })).id, a);
     } finally {

@@ -84,7 +84,8 @@ export class IdentityAllocator {
       return existing;
     }
     while (this.byId.has(this.nextLocal)) this.nextLocal++;
-    if (this.nextLocal > MAX_LOCAL_IDENTITY) throw new IdentityExhaustedError('no node-local identity left for CIDRs');
+    if (this.nextLocal > MAX_LOCAL_IDENTITY)
+      throw new IdentityExhaustedError('no node-local identity left for CIDRs');
     return this.insert({ id: this.nextLocal++, kind: 'cidr', labels, prefix });
   }
 

@@ -33,7 +33,8 @@ export class FileIdentityStore implements IdentityStore {
       throw e;
     }
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null) throw new Error(`${this.path}: not an identity snapshot`);
+    if (typeof parsed !== 'object' || parsed === null)
+      throw new Error(`${this.path}: not an identity snapshot`);
     const out: IdentitySnapshot = {};
     for (const [k, v] of Object.entries(parsed)) if (typeof v === 'number') out[k] = v;
     return out;

@@ -9,7 +9,10 @@ export interface IPCacheEntry {
 }
 
 export class IPCache {
-  private readonly tables: Record<Family, Map<number, Map<bigint, IPCacheEntry>>> = { 4: new Map(), 6: new Map() };
+  private readonly tables: Record<Family, Map<number, Map<bigint, IPCacheEntry>>> = {
+    4: new Map(),
+    6: new Map(),
+  };
   private lengths: Record<Family, number[]> = { 4: [], 6: [] };
 
   upsert(prefix: Prefix, identity: number, source: string): void {

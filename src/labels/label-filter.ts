@@ -12,7 +12,11 @@ export interface LabelFilterConfig {
 
 /** Cilium's default filter (`pkg/labelsfilter`): keep user labels, drop controller-generated ones. */
 export const DEFAULT_LABEL_FILTER: LabelFilterConfig = Object.freeze({
-  include: ['io\\.kubernetes\\.pod\\.namespace', 'io\\.cilium\\.k8s\\.namespace\\.labels', 'app\\.kubernetes\\.io'],
+  include: [
+    'io\\.kubernetes\\.pod\\.namespace',
+    'io\\.cilium\\.k8s\\.namespace\\.labels',
+    'app\\.kubernetes\\.io',
+  ],
   exclude: [
     'io\\.kubernetes',
     'kubernetes\\.io',

@@ -1,6 +1,14 @@
 // A Cilium label: source, key and value (`k8s:app=web`, `reserved:host`).
 
-export type LabelSource = 'k8s' | 'reserved' | 'any' | 'cidr' | 'fqdn' | 'unspec' | 'container' | 'cilium-generated';
+export type LabelSource =
+  | 'k8s'
+  | 'reserved'
+  | 'any'
+  | 'cidr'
+  | 'fqdn'
+  | 'unspec'
+  | 'container'
+  | 'cilium-generated';
 
 const SOURCES: ReadonlySet<string> = new Set([
   'k8s',
@@ -23,7 +31,10 @@ export interface Label {
  * Splits `source:key` into its parts. Keys without a known source get `defaultSource`
  * (Cilium: `any` in policy selectors, `k8s` for Kubernetes objects).
  */
-export function splitSourceKey(raw: string, defaultSource: LabelSource): { source: LabelSource; key: string } {
+export function splitSourceKey(
+  raw: string,
+  defaultSource: LabelSource,
+): { source: LabelSource; key: string } {
   const colon = raw.indexOf(':');
   if (colon > 0) {
     const src = raw.slice(0, colon);

@@ -2,7 +2,12 @@
 import type { Label } from './label.js';
 import { LabelFilter } from './label-filter.js';
 import { LabelSet } from './label-set.js';
-import { CLUSTER_LABEL, NAMESPACE_LABELS_PREFIX, POD_NAMESPACE_LABEL, SERVICE_ACCOUNT_LABEL } from './well-known.js';
+import {
+  CLUSTER_LABEL,
+  NAMESPACE_LABELS_PREFIX,
+  POD_NAMESPACE_LABEL,
+  SERVICE_ACCOUNT_LABEL,
+} from './well-known.js';
 
 export interface PodLabelInput {
   namespace: string;

@@ -14,14 +14,21 @@ describe('Selector', () => {
     assert.ok(Selector.from({ matchLabels: { app: 'web' } }).matches(labels));
     assert.ok(!Selector.from({ matchLabels: { app: 'db' } }).matches(labels));
     const expr = (operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist', values?: string[]) =>
-      Selector.from({ matchExpressions: [{ key: 'tier', operator, ...(values ? { values } : {}) }] }).matches(labels);
+      Selector.from({ matchExpressions: [{ key: 'tier', operator, ...(values ? { values } : {}) }] }).matches(
+        labels,
+      );
     assert.equal(expr('In', ['front', 'back']), true);
     assert.equal(expr('In', ['back']), false);
     assert.equal(expr('NotIn', ['back']), true);
     assert.equal(expr('NotIn', ['front']), false);
     assert.equal(expr('Exists'), true);
     assert.equal(expr('DoesNotExist'), false);
-    assert.equal(Selector.from({ matchExpressions: [{ key: 'missing', operator: 'NotIn', values: ['x'] }] }).matches(labels), true);
+    assert.equal(
+      Selector.from({ matchExpressions: [{ key: 'missing', operator: 'NotIn', values: ['x'] }] }).matches(
+        labels,
+      ),
+      true,
+    );
   });
   it('label sources: any matches every source, an explicit source only its own', () => {
     assert.ok(Selector.from({ matchLabels: { 'k8s:app': 'web' } }).matches(labels));
@@ -32,7 +39,10 @@ describe('Selector', () => {
   it('an empty selector matches everything; equal selectors have equal keys', () => {
     assert.ok(Selector.from({}).matches(set()));
     const a = Selector.from({ matchLabels: { a: '1', b: '2' } });
-    const b = Selector.from({ matchExpressions: [{ key: 'b', operator: 'In', values: ['2'] }], matchLabels: { a: '1' } });
+    const b = Selector.from({
+      matchExpressions: [{ key: 'b', operator: 'In', values: ['2'] }],
+      matchLabels: { a: '1' },
+    });
     assert.equal(a.key, b.key);
   });
 });
@@ -41,7 +51,12 @@ describe('pod security labels', () => {
   it('derives namespace, namespace labels, service account and cluster, and drops high-cardinality labels', () => {
     const l = podSecurityLabels({
       namespace: 'prod',
-      labels: { app: 'web', 'pod-template-hash': 'abc123', 'statefulset.kubernetes.io/pod-name': 'web-0', 'app.kubernetes.io/name': 'web' },
+      labels: {
+        app: 'web',
+        'pod-template-hash': 'abc123',
+        'statefulset.kubernetes.io/pod-name': 'web-0',
+        'app.kubernetes.io/name': 'web',
+      },
       namespaceLabels: { team: 'a', 'kubernetes.io/metadata.name': 'prod' },
       cluster: 'c1',
     });
@@ -56,12 +71,24 @@ describe('pod security labels', () => {
     ]);
   });
   it('two pods of a Deployment differing only in pod-template-hash share a label set', () => {
-    const a = podSecurityLabels({ namespace: 'd', labels: { app: 'x', 'pod-template-hash': '1' }, cluster: 'c' });
-    const b = podSecurityLabels({ namespace: 'd', labels: { app: 'x', 'pod-template-hash': '2' }, cluster: 'c' });
+    const a = podSecurityLabels({
+      namespace: 'd',
+      labels: { app: 'x', 'pod-template-hash': '1' },
+      cluster: 'c',
+    });
+    const b = podSecurityLabels({
+      namespace: 'd',
+      labels: { app: 'x', 'pod-template-hash': '2' },
+      cluster: 'c',
+    });
     assert.equal(a.key, b.key);
   });
   it('an inclusive filter keeps only matching labels', () => {
-    const f = new LabelFilter({ include: ['app$', 'io\\.kubernetes\\.pod\\.namespace'], exclude: [], onlyIncluded: true });
+    const f = new LabelFilter({
+      include: ['app$', 'io\\.kubernetes\\.pod\\.namespace'],
+      exclude: [],
+      onlyIncluded: true,
+    });
     const l = podSecurityLabels({ namespace: 'd', labels: { app: 'x', version: 'v2' }, cluster: 'c' }, f);
     assert.deepEqual(l.toStrings(), ['k8s:app=x', 'k8s:io.kubernetes.pod.namespace=d']);
   });

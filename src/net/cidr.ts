@@ -38,7 +38,8 @@ export function parseIP(s: string, strict = false): ParseResult<{ family: Family
   }
   if (s.includes(':') && ipaddr.IPv6.isValid(s) && !s.includes('%')) {
     const v6 = ipaddr.IPv6.parse(s);
-    if (strict && v6.isIPv4MappedAddress()) return { ok: false, error: 'must not be an IPv4-mapped IPv6 address' };
+    if (strict && v6.isIPv4MappedAddress())
+      return { ok: false, error: 'must not be an IPv4-mapped IPv6 address' };
     return { ok: true, value: { family: 6, addr: bytesToBigint(v6.toByteArray()) } };
   }
   return { ok: false, error: 'must be a valid IP address' };
@@ -51,7 +52,8 @@ export function parseIP(s: string, strict = false): ParseResult<{ family: Family
 export function parsePrefix(s: string, strict = false): ParseResult<Prefix> {
   if (typeof s !== 'string') return { ok: false, error: 'must be a valid CIDR value' };
   const slash = s.indexOf('/');
-  if (slash < 0) return { ok: false, error: 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)' };
+  if (slash < 0)
+    return { ok: false, error: 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)' };
   const ipPart = s.slice(0, slash);
   const bitsPart = s.slice(slash + 1);
   if (!/^\d{1,3}$/.test(bitsPart) || (strict && bitsPart.length > 1 && bitsPart.startsWith('0'))) {
@@ -64,7 +66,10 @@ export function parsePrefix(s: string, strict = false): ParseResult<Prefix> {
   if (bits > width) return { ok: false, error: `prefix length must be at most ${width}` };
   const net = ip.value.addr & mask(ip.value.family, bits);
   if (strict && net !== ip.value.addr) {
-    return { ok: false, error: `must not have bits set beyond the prefix length (use "${formatPrefix({ family: ip.value.family, addr: net, bits })}")` };
+    return {
+      ok: false,
+      error: `must not have bits set beyond the prefix length (use "${formatPrefix({ family: ip.value.family, addr: net, bits })}")`,
+    };
   }
   return { ok: true, value: { family: ip.value.family, addr: net, bits } };
 }
@@ -74,7 +79,10 @@ export function parsePrefixOrIP(s: string): ParseResult<Prefix> {
   if (typeof s === 'string' && !s.includes('/')) {
     const ip = parseIP(s);
     if (!ip.ok) return ip;
-    return { ok: true, value: { family: ip.value.family, addr: ip.value.addr, bits: WIDTH[ip.value.family] } };
+    return {
+      ok: true,
+      value: { family: ip.value.family, addr: ip.value.addr, bits: WIDTH[ip.value.family] },
+    };
   }
   return parsePrefix(s);
 }
@@ -88,7 +96,9 @@ export function mask(family: Family, bits: number): bigint {
 /** True when `inner` lies within `outer` (equal prefixes included). */
 export function prefixContains(outer: Prefix, inner: Prefix): boolean {
   return (
-    outer.family === inner.family && outer.bits <= inner.bits && (inner.addr & mask(outer.family, outer.bits)) === outer.addr
+    outer.family === inner.family &&
+    outer.bits <= inner.bits &&
+    (inner.addr & mask(outer.family, outer.bits)) === outer.addr
   );
 }
 
