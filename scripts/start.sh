@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# `npm start`: set up, then show the policy tools on the Star Wars example (the embedded cluster comes later).
+# `npm start`: set up a fresh machine, bring up the embedded cluster with the Star Wars demo, show what to try.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 porin() { node bin/porin.js "$@"; }
-ex="examples/starwars -f examples/starwars/policy/l7.yaml"
-b() { printf '\n\033[1m$ porin %s\033[0m\n' "$*"; }
-b policy validate -f $ex; porin policy validate -f $ex
-b policy trace -f $ex --from default/tiefighter --to default/deathstar --port 80/TCP --http-method POST --http-path /v1/request-landing
-porin policy trace -f $ex --from default/tiefighter --to default/deathstar --port 80/TCP --http-method POST --http-path /v1/request-landing
-b policy trace -f $ex --from default/tiefighter --to default/deathstar --port 80/TCP --http-method PUT --http-path /v1/exhaust-port
-porin policy trace -f $ex --from default/tiefighter --to default/deathstar --port 80/TCP --http-method PUT --http-path /v1/exhaust-port
-b policy trace -f $ex --from default/xwing --to default/deathstar --port 80/TCP
-porin policy trace -f $ex --from default/xwing --to default/deathstar --port 80/TCP
-b policy matrix -f $ex --ports 80/TCP; porin policy matrix -f $ex --ports 80/TCP
+say() { printf '\n\033[1m$ porin %s\033[0m\n' "$*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "The embedded cluster needs root (network namespaces, routes): run 'sudo npm start'." >&2
+  echo "Meanwhile, the policy tools work without it:" >&2
+  say policy trace -f examples/starwars -f examples/starwars/policy/l3-l4.yaml --from xwing --to deathstar --port 80/TCP
+  porin policy trace -f examples/starwars -f examples/starwars/policy/l3-l4.yaml --from xwing --to deathstar --port 80/TCP
+  exit 0
+fi
+
+say up -f examples/starwars
+porin up -f examples/starwars
+say exec tiefighter -- curl -s -XPOST deathstar.default.svc.cluster.local/v1/request-landing
+porin exec tiefighter -- curl -s -m 5 -XPOST deathstar.default.svc.cluster.local/v1/request-landing
+say get pods -o wide
+porin get pods -o wide
+say policy trace -f examples/starwars -f examples/starwars/policy/l7.yaml --from tiefighter --to deathstar --port 80/TCP --http-method PUT --http-path /v1/exhaust-port
+porin policy trace -f examples/starwars -f examples/starwars/policy/l7.yaml --from tiefighter --to deathstar --port 80/TCP \
+  --http-method PUT --http-path /v1/exhaust-port
 cat <<'MSG'
 
-Next, try:
-  npx porin policy get -f examples/starwars deathstar
-  npx porin policy matrix -f examples/netpol-model -o json
-  npx porin policy validate -f test/fixtures/manifests/invalid     # every error, with file#doc and field path
+The cluster keeps running. Next, try:
+  npx porin status
+  npx porin exec xwing -- curl -s -XPOST deathstar/v1/request-landing
+  npx porin probe --ports 80/TCP
+  npx porin up -f examples/netpol-model && npx porin probe -o json
+  npx porin policy matrix -f examples/netpol-model -f examples/netpol-model/policies/<one>.yaml
+  npx porin down                      # removes everything Porin made on this host
 MSG

@@ -1,4 +1,4 @@
-// Finds and removes every host object with a Porin prefix: processes, namespaces, links, routes, rules, NAT chains.
+// Finds and removes every host object the embedded cluster made: processes, namespaces, links, routes, rules, NAT chains.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../config/cluster-config.js';
@@ -12,8 +12,10 @@ export interface SweepReport {
   links: string[];
 }
 
+/** The cluster's own objects only: pod sandboxes, pod host veths (`porin` + 10 hex), the DNS device pair. */
 export const NETNS_PREFIX = 'porin-';
-export const LINK_PREFIX = 'porin';
+export const POD_NETNS = /^porin-pod-[0-9a-f]{10}$/;
+export const CLUSTER_LINK = /^porin([0-9a-f]{10}|0|0p)$/;
 
 export function porinNamespaces(): string[] {
   return runSync(['ip', 'netns', 'list'], { allowFail: true })
@@ -22,11 +24,15 @@ export function porinNamespaces(): string[] {
     .filter((n) => n.startsWith(NETNS_PREFIX));
 }
 
-export function porinLinks(): string[] {
+export function clusterNamespaces(): string[] {
+  return porinNamespaces().filter((n) => POD_NETNS.test(n));
+}
+
+export function clusterLinks(): string[] {
   return runSync(['ip', '-o', 'link', 'show'], { allowFail: true })
     .split('\n')
     .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '')
-    .filter((n) => n.startsWith(LINK_PREFIX));
+    .filter((n) => CLUSTER_LINK.test(n));
 }
 
 /** Is `pid` alive and one of ours (its command line mentions porin's code)? Guards against reused pids. */
@@ -59,19 +65,19 @@ export function sweepHost(c: ClusterConfig): SweepReport {
       if (pid > 1 && isPorinProcess(pid)) killPid(pid, report.processes);
     }
   }
-  for (const ns of porinNamespaces()) {
+  for (const ns of clusterNamespaces()) {
     for (const p of runSync(['ip', 'netns', 'pids', ns], { allowFail: true }).split('\n')) {
       const pid = Number(p);
       if (pid > 1) killPid(pid, report.processes);
     }
   }
   // 2. Namespaces (their veth peers go with them), remaining links, resolv.conf dirs.
-  for (const ns of porinNamespaces()) {
+  for (const ns of clusterNamespaces()) {
     ipBatch([`netns del ${ns}`], { force: true });
     rmSync(join('/etc/netns', ns), { recursive: true, force: true });
     report.namespaces.push(ns);
   }
-  for (const l of porinLinks()) {
+  for (const l of clusterLinks()) {
     ipBatch([`link del ${l}`], { force: true });
     report.links.push(l);
   }

@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../config/cluster-config.js';
-import { ipBatch, porinNamespaces, runSync } from '../host/index.js';
+import { clusterNamespaces, ipBatch, runSync } from '../host/index.js';
 import type { Container, Pod, PodStatus } from '../resources/index.js';
 import { ProcessSupervisor } from './process-supervisor.js';
 import { waitReady } from './readiness.js';
@@ -71,7 +71,7 @@ export class PodRuntime {
     for (const rec of this.sandboxes.all())
       if (!wanted.has(rec.uid)) await this.enqueue(rec.uid, () => this.teardown(rec));
     const ours = new Set(this.sandboxes.all().map((r) => r.netns));
-    for (const ns of porinNamespaces()) {
+    for (const ns of clusterNamespaces()) {
       if (
         ns.startsWith('porin-pod-') &&
         !ours.has(ns) &&
@@ -110,7 +110,7 @@ export class PodRuntime {
     const ns = pod.metadata.namespace ?? 'default';
     const netns = netnsName(uid);
     let rec = this.sandboxes.all().find((r) => r.uid === uid);
-    const exists = porinNamespaces().includes(netns);
+    const exists = clusterNamespaces().includes(netns);
     if (!rec?.ip || !exists) {
       rec = { uid, namespace: ns, name: pod.metadata.name, netns };
       this.sandboxes.save(rec);

@@ -1,0 +1,87 @@
+// Worker process of the IPAM churn test: ADD/DEL cycles through the plugin's code in-process, in its own namespace.
+// Started as `nsenter --net=<host ns> node churn-worker.js '<json>'`; prints one JSON report on stdout.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runCni } from '../../src/cni/run-cni.js';
+
+const run = promisify(execFile);
+
+export interface ChurnJob {
+  prefix: string;
+  worker: number;
+  cycles: number;
+  concurrency: number;
+  conf: Record<string, unknown> & { dataDir: string; name: string };
+  cniPath: string;
+}
+
+export interface ChurnRecord {
+  containerId: string;
+  ip: string;
+  /** When ADD had returned (the address is certainly held from here)… */
+  heldFrom: number;
+  /** …until DEL was started. */
+  heldUntil: number;
+}
+
+export interface ChurnReport {
+  worker: number;
+  records: ChurnRecord[];
+  failures: string[];
+}
+
+const now = () => performance.timeOrigin + performance.now();
+
+async function cycle(job: ChurnJob, i: number, report: ChurnReport): Promise<void> {
+  const ns = `${job.prefix}-w${job.worker}c${i}`;
+  const netns = `/var/run/netns/${ns}`;
+  const containerId = `churn-${job.prefix}-${job.worker}-${i}`;
+  const env = {
+    PATH: process.env.PATH,
+    CNI_CONTAINERID: containerId,
+    CNI_NETNS: netns,
+    CNI_IFNAME: 'eth0',
+    CNI_PATH: job.cniPath,
+  };
+  const stdin = JSON.stringify(job.conf);
+  await run('ip', ['netns', 'add', ns]);
+  try {
+    const add = await runCni({ ...env, CNI_COMMAND: 'ADD' }, stdin);
+    if (add.exitCode !== 0) {
+      report.failures.push(`ADD ${containerId}: ${add.stdout}`);
+      return;
+    }
+    const heldFrom = now();
+    const ip = String(JSON.parse(add.stdout).ips[0].address).replace('/32', '');
+    const owner = readFileSync(join(job.conf.dataDir, job.conf.name, ip), 'utf8');
+    if (owner !== `${containerId}\r\neth0`)
+      report.failures.push(`${ip} is recorded for ${JSON.stringify(owner)}, not ${containerId}`);
+    const heldUntil = now();
+    report.records.push({ containerId, ip, heldFrom, heldUntil });
+    const del = await runCni({ ...env, CNI_COMMAND: 'DEL' }, stdin);
+    if (del.exitCode !== 0) report.failures.push(`DEL ${containerId}: ${del.stdout}`);
+  } finally {
+    await run('ip', ['netns', 'del', ns]);
+  }
+}
+
+async function main(job: ChurnJob): Promise<void> {
+  const report: ChurnReport = { worker: job.worker, records: [], failures: [] };
+  let next = 0;
+  const lane = async () => {
+    while (next < job.cycles) {
+      const i = next++;
+      try {
+        await cycle(job, i, report);
+      } catch (e) {
+        report.failures.push(`cycle ${i}: ${(e as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: job.concurrency }, lane));
+  process.stdout.write(JSON.stringify(report));
+}
+
+if (process.argv[2]) await main(JSON.parse(process.argv[2]) as ChurnJob);
