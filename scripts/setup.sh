@@ -26,5 +26,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-say "building"
+say "building (eBPF programs with clang, then TypeScript)"
+bash scripts/build-bpf.sh
 npx tsc -p tsconfig.json

@@ -41,7 +41,13 @@ export async function loadOrFail(
 
 export async function applyObjects(objects: Resource[], out: Out): Promise<void> {
   if (objects.length === 0) return;
-  const res = await agentClient().apply(objects);
+  // Status belongs to the cluster (as with the apiserver's status subresource): a manifest's is dropped.
+  const res = await agentClient().apply(
+    objects.map((o) => {
+      const { status: _status, ...rest } = o as Resource & { status?: unknown };
+      return rest as Resource;
+    }),
+  );
   for (const r of res.results) out.write(`${objectName(r.object)} ${r.result}\n`);
 }
 

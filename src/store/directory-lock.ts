@@ -1,4 +1,5 @@
 // One process per store directory: a lock file holding the owner's pid; a dead owner's lock is taken over.
+import { readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from './store-error.js';
@@ -30,11 +31,16 @@ export async function lockDirectory(dir: string): Promise<DirectoryLock> {
   throw new StoreError('PORIN_ERR_STORE_LOCKED', `${dir}: could not take the lock ${path}`);
 }
 
+/** Alive and not a zombie (a killed owner whose parent has not reaped it yet holds nothing). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }

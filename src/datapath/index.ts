@@ -1,0 +1,25 @@
+// The datapath: libbpf FFI, typed maps and codecs, tc attachment, events, and the policy-map reconciler.
+export * from './bpf-map.js';
+export * from './bpf-object.js';
+export * from './btf.js';
+export * from './codec.js';
+export * from './cookie-table.js';
+export * from './drop-reasons.js';
+export * from './errors.js';
+export * from './fake-map.js';
+export type { TestRunResult } from './libbpf.js';
+export { ifNameToIndex, inNetns } from './libbpf.js';
+export * from './lxc-datapath.js';
+export * from './maps/config.js';
+export * from './maps/conntrack.js';
+export * from './maps/endpoints.js';
+export * from './maps/events.js';
+export * from './maps/ipcache.js';
+export * from './maps/metrics.js';
+export * from './maps/policy.js';
+export * from './maps/policy-addr.js';
+export * from './maps/policy-config.js';
+export * from './policy-keys.js';
+export * from './policy-reconciler.js';
+export * from './ring-reader.js';
+export * from './tc-attach.js';
