@@ -22,7 +22,8 @@ const allowed = {
   runtime: ['config', 'host', 'resources'],
   probe: [],
   datapath: ['policy', 'identity', 'ipcache', 'net', 'labels'],
-  agent: ['config', 'host', 'resources', 'store', 'controllers', 'api', 'cni', 'runtime', 'dns', 'workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'probe'],
+  endpoints: ['datapath', 'policy', 'net', 'identity'],
+  agent: ['endpoints', 'config', 'host', 'resources', 'store', 'controllers', 'api', 'cni', 'runtime', 'dns', 'workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'probe'],
   cli: ['policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'store', 'runtime', 'probe'],
 };
 

@@ -1,17 +1,26 @@
 // The agent: composition root of the embedded cluster — build in order, start, stop in reverse.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type AgentStatus, ApiServer } from '../api/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { ControllerManager } from '../controllers/index.js';
+import { LxcDatapath } from '../datapath/index.js';
 import { ClusterDnsServer, resolvConf } from '../dns/index.js';
-import { ensureHostNetwork, sweepHost } from '../host/index.js';
+import { EndpointManager } from '../endpoints/index.js';
+import { ensureBpffs, ensureHostNetwork, sweepHost } from '../host/index.js';
+import { FileIdentityStore } from '../identity/index.js';
+import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
 import { PodRuntime } from '../runtime/index.js';
 import { FileObjectStore, type ObjectStore, type Unsubscribe } from '../store/index.js';
 import { workloadForContainer } from '../workloads/index.js';
 import { clusterDefaults, hostAddress } from './cluster-defaults.js';
 import { cniPort } from './cni-port.js';
+import { registerDebugRoutes } from './debug-routes.js';
+import { PolicySync } from './policy-sync.js';
 import { ServiceNatSync } from './service-nat-sync.js';
+
+export const BPF_PIN_DIR = '/sys/fs/bpf/porin';
 
 export class Agent {
   store!: ObjectStore;
@@ -20,6 +29,10 @@ export class Agent {
   private dns!: ClusterDnsServer;
   private nat!: ServiceNatSync;
   private api!: ApiServer;
+  engine!: PolicyEngine;
+  private datapath: LxcDatapath | undefined;
+  endpoints: EndpointManager | undefined;
+  private policy!: PolicySync;
   /** Called after a teardown request was answered (the daemon exits). */
   onTeardown: (() => void) | undefined;
   private readonly unwatch: Unsubscribe[] = [];
@@ -93,6 +106,27 @@ export class Agent {
       );
     }
 
+    // Policy: the engine learns the whole cluster before the datapath is written (restart safety: the
+    // pinned maps keep enforcing meanwhile, and the first sync writes only differences).
+    this.engine = new PolicyEngine({
+      cluster: c.clusterName,
+      identityStore: new FileIdentityStore(p.identities),
+      deploymentsAsPods: false,
+      localNode: c.nodeName,
+    });
+    if (process.env.PORIN_DATAPATH !== 'off') {
+      ensureBpffs();
+      this.datapath = LxcDatapath.load({ pinDir: BPF_PIN_DIR });
+      this.endpoints = new EndpointManager(
+        this.datapath,
+        this.engine,
+        join(c.stateDir, 'endpoint-ids.json'),
+        (m) => this.error(m),
+      );
+    } else this.log('datapath disabled (PORIN_DATAPATH=off): no policy enforcement');
+    this.policy = new PolicySync(this.store, this.engine, this.endpoints, c, (m) => this.log(m));
+    await this.policy.start();
+
     const hostIP = hostAddress();
     this.runtime = new PodRuntime({
       config: c,
@@ -107,6 +141,8 @@ export class Agent {
         }
       },
       log: (m) => this.log(m),
+      sandboxReady: (pod, rec) => this.policy.sandboxReady(pod, rec),
+      sandboxGone: (rec) => this.policy.sandboxGone(rec),
       stateDir: c.stateDir,
       runDir: c.runDir,
       ...(hostIP ? { hostIP } : {}),
@@ -145,6 +181,7 @@ export class Agent {
       });
       return { accepted: true };
     });
+    registerDebugRoutes(this.api, this);
     await this.api.listen();
     this.nat.trigger();
     refreshDns();
@@ -164,6 +201,13 @@ export class Agent {
         { name: 'cluster-dns', ok: true, message: `${this.config.dnsServiceIP}:53 (${JSON.stringify(dns)})` },
         { name: 'cni', ok: true, message: `porin plugin, ${sandboxes.length} sandbox(es)` },
         { name: 'service-nat', ok: true, message: 'iptables PORIN-SERVICES (until the eBPF load balancer)' },
+        {
+          name: 'datapath',
+          ok: this.datapath !== undefined,
+          message: this.datapath
+            ? `eBPF tc programs on ${this.endpoints?.list().filter((e) => e.attached).length ?? 0} endpoint(s), maps pinned at ${BPF_PIN_DIR}`
+            : 'disabled: policy is not enforced',
+        },
       ],
       errors: [...this.errors],
     };
@@ -175,10 +219,12 @@ export class Agent {
     await this.api?.close();
     for (const u of this.unwatch.splice(0)) u();
     this.nat?.stop();
+    this.policy?.stop();
     this.runtime?.stop();
     await this.controllers?.stop();
     await this.dns?.close();
     await this.store?.close();
+    this.datapath?.close();
     rmSync(paths(this.config).pidFile, { force: true });
   }
 

@@ -346,3 +346,16 @@ describe('PolicyEngine: incremental changes', () => {
     assert.equal(e.ipcache.lookup(4, 0x0af4000bn)?.identity, undefined);
   });
 });
+
+describe('PolicyEngine: an endpoint that changes address but not identity', () => {
+  it('stays selected by policies added afterwards', () => {
+    const e = cluster();
+    e.upsert(pod('a', 'late', { app: 'late' }));
+    e.upsert(pod('a', 'late', { app: 'late' }, '10.244.0.40'));
+    const c = e.upsert(
+      cnp('a', 'lock-late', { endpointSelector: { matchLabels: { app: 'late' } }, ingress: [{}] }),
+    );
+    assert.deepEqual(c.endpoints, ['a/late']);
+    assert.equal(e.policyOf('a/late').ingress.defaultDeny, true);
+  });
+});

@@ -384,6 +384,9 @@ export class PolicyEngine implements ResolveContext {
       return;
     }
     this.markEndpoint(key);
+    // Unindex the old state first (the new one may have the same identity); the old identity is released
+    // only after the new one is acquired, so a shared identity never drops to zero references in between.
+    if (prev) this.endpointsByIdentity.get(prev.identity.id)?.delete(key);
     let identity: Identity | undefined;
     if (next) {
       identity = next.kind === 'node' ? prev?.identity : this.identities.acquire(next.labels);
@@ -405,7 +408,6 @@ export class PolicyEngine implements ResolveContext {
       this.endpointsByKey.delete(key);
     }
     if (prev) {
-      this.endpointsByIdentity.get(prev.identity.id)?.delete(key);
       if (prev.address && prev.address.text !== next?.address?.text) {
         this.ipcache.delete(IPCache.hostPrefix(prev.address.family, prev.address.addr), `pod:${key}`);
       }

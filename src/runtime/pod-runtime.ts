@@ -26,6 +26,10 @@ export interface PodRuntimeDeps {
   stateDir: string;
   runDir: string;
   hostIP?: string;
+  /** The sandbox is wired and has its address; called before any container starts (and again after restarts). */
+  sandboxReady?(pod: Pod, sandbox: SandboxRecord): Promise<void> | void;
+  /** The sandbox is about to be torn down. */
+  sandboxGone?(sandbox: SandboxRecord): Promise<void> | void;
 }
 
 export class PodRuntime {
@@ -34,6 +38,7 @@ export class PodRuntime {
   readonly supervisor: ProcessSupervisor;
   private readonly known = new Map<string, Pod>();
   private readonly lastStatus = new Map<string, string>();
+  private readonly attempts = new Map<string, number>();
   private readonly lastReady = new Map<string, boolean>();
   private readonly readySince = new Map<string, string>();
 
@@ -112,6 +117,9 @@ export class PodRuntime {
     let rec = this.sandboxes.all().find((r) => r.uid === uid);
     const exists = clusterNamespaces().includes(netns);
     if (!rec?.ip || !exists) {
+      // A record without an address means an ADD was interrupted (agent crash): DEL first, as the CNI
+      // spec asks of runtimes, so the retried ADD starts from nothing.
+      if (rec || exists) await this.deps.cni.del(uid, netnsPath(netns)).catch(() => undefined);
       rec = { uid, namespace: ns, name: pod.metadata.name, netns };
       this.sandboxes.save(rec);
       if (!exists) ipBatch([`netns add ${netns}`]);
@@ -119,13 +127,39 @@ export class PodRuntime {
       mkdirSync(etc, { recursive: true });
       writeFileSync(join(etc, 'resolv.conf'), this.deps.resolvConf(ns));
       writeFileSync(join(etc, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost\n`);
-      const { ip } = await this.deps.cni.add(uid, netnsPath(netns), {
-        namespace: ns,
-        name: pod.metadata.name,
-      });
+      let ip: string;
+      try {
+        ({ ip } = await this.deps.cni.add(uid, netnsPath(netns), { namespace: ns, name: pod.metadata.name }));
+      } catch (e) {
+        await this.deps.cni.del(uid, netnsPath(netns)).catch(() => undefined);
+        const attempt = (this.attempts.get(uid) ?? 0) + 1;
+        this.attempts.set(uid, attempt);
+        const delay = Math.min(30_000, 500 * 2 ** attempt);
+        this.deps.log(
+          `pod ${ns}/${pod.metadata.name}: network setup failed (${(e as Error).message}); retrying in ${delay} ms`,
+        );
+        setTimeout(() => {
+          const cur = this.known.get(uid);
+          if (cur) void this.upsert(cur);
+        }, delay).unref();
+        return;
+      }
+      this.attempts.delete(uid);
       rec.ip = ip;
       this.sandboxes.save(rec);
       this.deps.log(`pod ${ns}/${pod.metadata.name}: sandbox ${netns} at ${ip}`);
+    }
+    try {
+      await this.deps.sandboxReady?.(pod, rec);
+    } catch (e) {
+      this.deps.log(
+        `pod ${ns}/${pod.metadata.name}: datapath setup failed (${(e as Error).message}); retrying`,
+      );
+      setTimeout(() => {
+        const cur = this.known.get(uid);
+        if (cur) void this.upsert(cur);
+      }, 2000).unref();
+      return;
     }
     const containers = pod.spec.containers ?? [];
     for (const c of containers) {
@@ -154,7 +188,8 @@ export class PodRuntime {
     );
     const states = containers.map((c) => ({ c, s: this.supervisor.status(`${uid}/${c.name}`) }));
     const running = states.every((x) => x.s.running);
-    const ready = running && (await waitReady(rec.ip, ports, this.lastReady.get(uid) ? 1000 : 15000));
+    const ready =
+      running && (await waitReady(rec.ip, ports, this.lastReady.get(uid) ? 1000 : 15000, this.deps.hostIP));
     if (!this.known.has(uid)) return;
     const containerStatuses = states.map(({ c, s }) => ({
       name: c.name,
@@ -197,6 +232,9 @@ export class PodRuntime {
   }
 
   private async teardown(rec: SandboxRecord): Promise<void> {
+    await Promise.resolve(this.deps.sandboxGone?.(rec)).catch((e: unknown) =>
+      this.deps.log(`pod ${rec.namespace}/${rec.name}: ${(e as Error).message}`),
+    );
     await Promise.all(this.supervisor.keysFor(rec.uid).map((k) => this.supervisor.kill(k)));
     // Anything else still running in the namespace is ours too (exec'd shells, children).
     for (const line of runSync(['ip', 'netns', 'pids', rec.netns], { allowFail: true }).split('\n')) {

@@ -1,0 +1,104 @@
+// API routes behind `porin endpoint list` and `porin bpf policy get`: the engine's and the datapath's view.
+import type { RouteTable } from '../api/index.js';
+import { ApiError } from '../api/index.js';
+import type { EndpointManager } from '../endpoints/index.js';
+import { formatPrefix } from '../net/cidr.js';
+import type { PolicyEngine, PolicyEntry } from '../policy/index.js';
+
+export interface DebugSources {
+  engine: PolicyEngine;
+  endpoints: EndpointManager | undefined;
+}
+
+const PROTO: Record<number, string> = { 0: 'ANY', 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6', 132: 'SCTP' };
+
+function entryJson(engine: PolicyEngine, e: PolicyEntry) {
+  return {
+    verdict: e.deny ? 'deny' : e.l7 ? 'redirect' : 'allow',
+    remote:
+      e.peer.kind === 'identity'
+        ? {
+            identity: e.peer.id,
+            labels:
+              engine.identity(e.peer.id)?.labels.toStrings() ?? (e.peer.id === 0 ? ['reserved:all'] : []),
+          }
+        : e.peer.kind === 'prefix'
+          ? { cidr: formatPrefix(e.peer.prefix) }
+          : { fqdn: e.peer.matchName ?? e.peer.matchPattern },
+    protocol: PROTO[e.protocol] ?? String(e.protocol),
+    ports: { from: e.portLo, to: e.portHi, ...(e.portName ? { name: e.portName } : {}) },
+    origins: e.origins,
+  };
+}
+
+export function registerDebugRoutes(api: RouteTable, src: DebugSources): void {
+  api.route('GET', '/v1/endpoints', () => {
+    const local = new Map((src.endpoints?.list() ?? []).map((l) => [l.key, l]));
+    return {
+      revision: src.engine.revision,
+      policies: src.engine
+        .policyResources()
+        .map((p) => `${p.kind}/${p.metadata.namespace ?? ''}/${p.metadata.name}`),
+      items: src.engine.listEndpoints().map((ep) => {
+        const l = local.get(ep.key);
+        const p = src.engine.policyOf(ep.key);
+        return {
+          key: ep.key,
+          identity: ep.identity.id,
+          labels: ep.labels.toStrings(),
+          ip: ep.address?.text,
+          selectedBy: [
+            ...new Set(
+              p.rules.map(
+                (r) =>
+                  `${r.origin.kind} ${r.origin.namespace ? `${r.origin.namespace}/` : ''}${r.origin.name}`,
+              ),
+            ),
+          ],
+          ingressEnforced: p.ingress.defaultDeny,
+          egressEnforced: p.egress.defaultDeny,
+          ...(l
+            ? {
+                endpointId: l.id,
+                hostVeth: l.hostVeth,
+                ifindex: l.ifindex,
+                attached: l.attached,
+                policyEntries: l.policy?.policyEntries ?? 0,
+                policyOk: l.policy?.ok ?? false,
+                ...(l.policy?.error ? { policyError: l.policy.error.message } : {}),
+              }
+            : {}),
+        };
+      }),
+    };
+  });
+  api.route('GET', '/v1/endpoints/:namespace/:name/policy', (req) => {
+    const key = `${req.params.namespace}/${req.params.name}`;
+    if (!src.engine.endpoint(key)) throw new ApiError('PORIN_ERR_NOT_FOUND', `no endpoint "${key}"`, 404);
+    const p = src.engine.policyOf(key);
+    const l = src.endpoints?.list().find((x) => x.key === key);
+    return {
+      endpoint: key,
+      endpointId: l?.id,
+      identity: p.endpoint.identity.id,
+      realized: l?.policy
+        ? {
+            ok: l.policy.ok,
+            entries: l.policy.policyEntries,
+            addrEntries: l.policy.addrEntries,
+            warnings: l.policy.warnings,
+          }
+        : undefined,
+      ingress: {
+        defaultDeny: p.ingress.defaultDeny,
+        defaultDenyBy: p.ingress.defaultDenyBy,
+        entries: p.ingress.entries.map((e) => entryJson(src.engine, e)),
+      },
+      egress: {
+        defaultDeny: p.egress.defaultDeny,
+        defaultDenyBy: p.egress.defaultDenyBy,
+        entries: p.egress.entries.map((e) => entryJson(src.engine, e)),
+      },
+    };
+  });
+}

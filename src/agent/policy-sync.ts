@@ -1,0 +1,137 @@
+// Feeds the policy engine from the store and the datapath from the engine: every change, incrementally.
+import { hostVethName } from '../cni/index.js';
+import type { ClusterConfig } from '../config/cluster-config.js';
+import type { EndpointManager } from '../endpoints/index.js';
+import type { PolicyEngine } from '../policy/index.js';
+import type { Pod, Resource } from '../resources/index.js';
+import type { SandboxRecord } from '../runtime/index.js';
+import type { ObjectStore, Unsubscribe } from '../store/index.js';
+
+/** The cluster DNS server runs on the host but stands in policy as the kube-dns pods would. */
+export function dnsEndpoint(c: ClusterConfig): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'porin-dns',
+      namespace: 'kube-system',
+      labels: { 'k8s-app': 'kube-dns' },
+      uid: 'porin-dns',
+    },
+    spec: {
+      containers: [
+        {
+          name: 'dns',
+          ports: [
+            { name: 'dns', containerPort: 53, protocol: 'UDP' },
+            { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+          ],
+        },
+      ],
+    },
+    status: { podIP: c.dnsServiceIP, phase: 'Running' },
+  };
+}
+
+export class PolicySync {
+  private unwatch: Unsubscribe | undefined;
+  /** Addresses of local sandboxes, for pod events that arrive before the pod's status carries one. */
+  private readonly sandboxIPs = new Map<string, string>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    readonly engine: PolicyEngine,
+    private readonly endpoints: EndpointManager | undefined,
+    private readonly config: ClusterConfig,
+    private readonly log: (m: string) => void,
+  ) {}
+
+  /** Loads every object before the first datapath write (no window where a half-known cluster is enforced). */
+  async start(): Promise<void> {
+    // Lists in dependency order; the watch starts at the first list's revision, so nothing in between is
+    // missed (events replayed on top of later lists are idempotent upserts).
+    const kinds = [
+      'Namespace',
+      'Node',
+      'Pod',
+      'Service',
+      'EndpointSlice',
+      'NetworkPolicy',
+      'CiliumNetworkPolicy',
+      'CiliumClusterwideNetworkPolicy',
+    ] as const;
+    this.engine.upsert(dnsEndpoint(this.config));
+    let from: string | undefined;
+    for (const kind of kinds) {
+      const list = await this.store.list(kind);
+      from ??= list.resourceVersion;
+      for (const o of list.items) this.engine.upsert(this.withAddress(o));
+    }
+    this.unwatch = this.store.watch({}, from, (ev) => {
+      if (process.env.PORIN_DEBUG_WATCH)
+        this.log(`watch ${ev.type} ${ev.object.kind} ${ev.object.metadata.name}`);
+      if (ev.object.kind === 'Deployment') return;
+      try {
+        this.onEvent(ev.type, ev.object);
+      } catch (e) {
+        this.log(
+          `policy: ${ev.type} ${ev.object.kind} ${ev.object.metadata.name}: ${(e as Error).stack ?? e}`,
+        );
+      }
+    });
+  }
+
+  private onEvent(type: string, object: Resource): void {
+    const ev = { type, object };
+    {
+      const t0 = performance.now();
+      const changes =
+        ev.type === 'DELETED'
+          ? this.engine.remove(ev.object)
+          : this.engine.upsert(this.withAddress(ev.object));
+      if (changes.endpoints.length > 0) {
+        this.endpoints?.apply(changes.endpoints);
+        const ms = performance.now() - t0;
+        if (isPolicy(ev.object))
+          this.log(
+            `policy ${ev.type.toLowerCase()} ${ev.object.kind} ${ev.object.metadata.name}: ${changes.endpoints.length} endpoint(s) updated in ${ms.toFixed(1)} ms`,
+          );
+      }
+    }
+  }
+
+  private withAddress(o: Resource): Resource {
+    if (o.kind !== 'Pod') return o;
+    const ip = this.sandboxIPs.get(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
+    if (!ip || o.status?.podIP === ip) return o;
+    return { ...o, status: { ...(o.status ?? {}), podIP: ip, podIPs: [{ ip }] } };
+  }
+
+  /** Called by the runtime once a pod's sandbox has its address, before its containers start. */
+  sandboxReady(pod: Pod, rec: SandboxRecord): void {
+    // The store learns the address only after readiness; the engine needs it now.
+    this.sandboxIPs.set(`${rec.namespace}/${rec.name}`, rec.ip!);
+    const changes = this.engine.upsert(this.withAddress(pod));
+    if (!this.endpoints) return;
+    const key = `${rec.namespace}/${rec.name}`;
+    this.endpoints.ready(key, hostVethName(rec.uid), rec.ip!);
+    this.endpoints.apply(changes.endpoints.filter((k) => k !== key));
+  }
+
+  sandboxGone(rec: SandboxRecord): void {
+    this.sandboxIPs.delete(`${rec.namespace}/${rec.name}`);
+    this.endpoints?.removed(`${rec.namespace}/${rec.name}`);
+  }
+
+  stop(): void {
+    this.unwatch?.();
+  }
+}
+
+function isPolicy(r: Resource): boolean {
+  return (
+    r.kind === 'NetworkPolicy' ||
+    r.kind === 'CiliumNetworkPolicy' ||
+    r.kind === 'CiliumClusterwideNetworkPolicy'
+  );
+}

@@ -1,0 +1,150 @@
+// Local endpoints in the datapath: endpoint and ipcache maps, per-endpoint policy, tc attachment — in safe order.
+import { readFileSync } from 'node:fs';
+import {
+  type EndpointLinks,
+  IPCACHE_F_LOCAL_ENDPOINT,
+  type LxcDatapath,
+  PolicyReconciler,
+  type ReconcileResult,
+} from '../datapath/index.js';
+import { formatPrefix } from '../net/cidr.js';
+import type { PolicyEngine } from '../policy/index.js';
+import { EndpointIds } from './endpoint-ids.js';
+
+export interface LocalEndpoint {
+  /** `namespace/name` */
+  key: string;
+  id: number;
+  hostVeth: string;
+  ifindex: number;
+  ip: string;
+  identity: number;
+  attached: boolean;
+  policy?: ReconcileResult;
+}
+
+export class EndpointManager {
+  readonly reconciler: PolicyReconciler;
+  private readonly ids: EndpointIds;
+  private readonly local = new Map<string, LocalEndpoint>();
+  private readonly links = new Map<string, EndpointLinks>();
+  /** ipcache as written: prefix text → identity. */
+  private ipcacheWritten = new Map<string, number>();
+
+  constructor(
+    private readonly datapath: LxcDatapath,
+    private readonly engine: PolicyEngine,
+    idFile: string,
+    private readonly log: (m: string) => void,
+  ) {
+    this.ids = new EndpointIds(idFile);
+    this.reconciler = new PolicyReconciler(datapath.policyMaps());
+    // After a restart: learn what the pinned maps hold, so the first sync writes only differences.
+    this.reconciler.resync();
+    for (const [k, v] of datapath.maps.ipcache.entries())
+      this.ipcacheWritten.set(`${k.addr}/${k.prefixlen}`, v.identity);
+  }
+
+  /**
+   * A pod's sandbox is wired: ipcache, endpoint entry and policy are written first, then the programs are
+   * attached — a pod never runs behind a veth whose program has no policy for it.
+   */
+  ready(key: string, hostVeth: string, ip: string): LocalEndpoint {
+    const ifindex = Number(readFileSync(`/sys/class/net/${hostVeth}/ifindex`, 'utf8').trim());
+    const ep = this.engine.endpoint(key);
+    if (!ep) throw new Error(`no endpoint "${key}" in the policy engine`);
+    const id = this.ids.acquire(key);
+    const local: LocalEndpoint = {
+      key,
+      id,
+      hostVeth,
+      ifindex,
+      ip,
+      identity: ep.identity.id,
+      attached: false,
+    };
+    this.local.set(key, local);
+    this.syncIpcache();
+    this.writeEndpoint(local);
+    this.reconcileOne(local);
+    if (!local.policy?.ok)
+      throw new Error(`policy for ${key} not written: ${local.policy?.error?.message ?? 'unknown'}`);
+    this.links.get(key)?.[Symbol.dispose]();
+    this.links.set(key, this.datapath.attachEndpoint(ifindex));
+    local.attached = true;
+    return local;
+  }
+
+  removed(key: string): void {
+    const local = this.local.get(key);
+    this.links.get(key)?.[Symbol.dispose]();
+    this.links.delete(key);
+    if (local) {
+      this.datapath.maps.endpoints.delete(local.ifindex);
+      this.reconciler.remove(local.id);
+      this.local.delete(key);
+    }
+    this.ids.release(key);
+    this.syncIpcache();
+  }
+
+  /** After engine changes: re-resolve the affected local endpoints; keep identities and ipcache current. */
+  apply(changed: readonly string[]): void {
+    this.syncIpcache();
+    for (const key of changed) {
+      const local = this.local.get(key);
+      const ep = this.engine.endpoint(key);
+      if (!local || !ep) continue;
+      if (ep.identity.id !== local.identity) {
+        local.identity = ep.identity.id;
+        this.writeEndpoint(local);
+      }
+      this.reconcileOne(local);
+    }
+  }
+
+  list(): LocalEndpoint[] {
+    return [...this.local.values()].sort((a, b) => a.id - b.id);
+  }
+
+  private reconcileOne(local: LocalEndpoint): void {
+    const p = this.engine.policyOf(local.key);
+    local.policy = this.reconciler.reconcile({ endpointId: local.id, ingress: p.ingress, egress: p.egress });
+    if (!local.policy.ok) this.log(`endpoint ${local.key}: ${local.policy.error?.message}`);
+  }
+
+  private writeEndpoint(local: LocalEndpoint): void {
+    this.datapath.maps.endpoints.set(local.ifindex, {
+      identity: local.identity,
+      ipv4: local.ip,
+      endpointId: local.id,
+      flags: 0,
+    });
+  }
+
+  /** The ipcache map follows the engine's ipcache (IPv4): adds and updates first, then deletes. */
+  syncIpcache(): void {
+    const localIPs = new Set([...this.local.values()].map((l) => l.ip));
+    const want = new Map<string, { identity: number; addr: string; bits: number }>();
+    for (const e of this.engine.ipcache.entries()) {
+      if (e.prefix.family !== 4) continue;
+      const [addr, bits] = formatPrefix(e.prefix).split('/') as [string, string];
+      want.set(`${addr}/${bits}`, { identity: e.identity, addr, bits: Number(bits) });
+    }
+    const map = this.datapath.maps.ipcache;
+    for (const [k, v] of want) {
+      if (this.ipcacheWritten.get(k) === v.identity) continue;
+      map.set(
+        { prefixlen: v.bits, addr: v.addr },
+        { identity: v.identity, flags: localIPs.has(v.addr) ? IPCACHE_F_LOCAL_ENDPOINT : 0 },
+      );
+      this.ipcacheWritten.set(k, v.identity);
+    }
+    for (const k of [...this.ipcacheWritten.keys()]) {
+      if (want.has(k)) continue;
+      const [addr, bits] = k.split('/') as [string, string];
+      map.delete({ prefixlen: Number(bits), addr });
+      this.ipcacheWritten.delete(k);
+    }
+  }
+}
