@@ -40,6 +40,7 @@ export class Agent {
   private readonly startedAt = new Date().toISOString();
   readonly errors: string[] = [];
   private podSpecs = new Map<string, string>();
+  private dnsTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly config: ClusterConfig,
@@ -81,10 +82,10 @@ export class Agent {
       new Set([c.dnsServiceIP]),
       (m) => this.error(m),
     );
-    let dnsTimer: NodeJS.Timeout | undefined;
     const refreshDns = () => {
-      dnsTimer ??= setTimeout(async () => {
-        dnsTimer = undefined;
+      if (this.dnsTimer) return;
+      this.dnsTimer = setTimeout(async () => {
+        this.dnsTimer = undefined;
         const [services, endpointSlices, pods] = await Promise.all([
           this.store.list('Service'),
           this.store.list('EndpointSlice'),

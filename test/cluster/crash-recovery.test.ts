@@ -28,9 +28,25 @@ describe('embedded cluster: crash recovery', { skip: !root && 'needs root' }, ()
     const afterPods = JSON.parse(await h.ok(['get', 'pods', '-o', 'json'])) as PodList;
     const ips = (l: PodList) => Object.fromEntries(l.items.map((p) => [p.metadata.name, p.status?.podIP]));
     assert.deepEqual(ips(afterPods), ips(before));
-    assert.deepEqual(porinHostState().processes.filter((p) => p.includes('workloads')).sort(), workloads.sort(), 'workloads adopted, not started twice');
+    assert.deepEqual(
+      porinHostState()
+        .processes.filter((p) => p.includes('workloads'))
+        .sort(),
+      workloads.sort(),
+      'workloads adopted, not started twice',
+    );
     assert.equal(porinHostState().namespaces.length, 4);
-    const out = await h.ok(['exec', 'tiefighter', '--', 'curl', '-s', '-m', '5', '-XPOST', 'deathstar/v1/request-landing']);
+    const out = await h.ok([
+      'exec',
+      'tiefighter',
+      '--',
+      'curl',
+      '-s',
+      '-m',
+      '5',
+      '-XPOST',
+      'deathstar/v1/request-landing',
+    ]);
     assert.equal(out.trim(), 'Ship landed');
   });
 

@@ -16,21 +16,40 @@ describe('embedded cluster: Star Wars lifecycle', { skip: !root && 'needs root' 
   after(() => h.cleanup());
 
   it('brings up every pod with an address from the pod CIDR', async () => {
-    const pods = JSON.parse(await h.ok(['get', 'pods', '-o', 'json'])) as { items: { metadata: { name: string }; status: { podIP: string } }[] };
+    const pods = JSON.parse(await h.ok(['get', 'pods', '-o', 'json'])) as {
+      items: { metadata: { name: string }; status: { podIP: string } }[];
+    };
     assert.equal(pods.items.length, 4);
     for (const p of pods.items) assert.match(p.status.podIP, /^10\.244\.0\.\d+$/, p.metadata.name);
     assert.equal(new Set(pods.items.map((p) => p.status.podIP)).size, 4, 'no address handed out twice');
   });
 
   it('tiefighter lands through the service name (cluster DNS + ClusterIP)', async () => {
-    const out = await h.ok(['exec', 'tiefighter', '--', 'curl', '-s', '-m', '5', '-XPOST', 'deathstar.default.svc.cluster.local/v1/request-landing']);
+    const out = await h.ok([
+      'exec',
+      'tiefighter',
+      '--',
+      'curl',
+      '-s',
+      '-m',
+      '5',
+      '-XPOST',
+      'deathstar.default.svc.cluster.local/v1/request-landing',
+    ]);
     assert.equal(out.trim(), 'Ship landed');
   });
 
   it('short names resolve through the pod search path', async () => {
     const out = await h.ok(['exec', 'xwing', '--', 'getent', 'hosts', 'deathstar']);
-    const svc = JSON.parse(await h.ok(['get', 'svc', 'deathstar', '-o', 'json'])) as { spec: { clusterIP: string } };
-    assert.match(out, new RegExp(`^${svc.spec.clusterIP.replaceAll('.', '\\.')}\\s+deathstar\\.default\\.svc\\.cluster\\.local`));
+    const svc = JSON.parse(await h.ok(['get', 'svc', 'deathstar', '-o', 'json'])) as {
+      spec: { clusterIP: string };
+    };
+    assert.match(
+      out,
+      new RegExp(
+        `^${svc.spec.clusterIP.replaceAll('.', '\\.')}\\s+deathstar\\.default\\.svc\\.cluster\\.local`,
+      ),
+    );
   });
 
   it('`porin up` again is idempotent', async () => {
@@ -41,14 +60,22 @@ describe('embedded cluster: Star Wars lifecycle', { skip: !root && 'needs root' 
   });
 
   it('deleting a Deployment pod replaces it; deleting a bare pod removes its namespace', async () => {
-    const pods = JSON.parse(await h.ok(['get', 'pods', '-o', 'json'])) as { items: { metadata: { name: string } }[] };
+    const pods = JSON.parse(await h.ok(['get', 'pods', '-o', 'json'])) as {
+      items: { metadata: { name: string } }[];
+    };
     const ds = pods.items.find((p) => p.metadata.name.startsWith('deathstar-'))!.metadata.name;
     await h.ok(['delete', 'pod', ds, 'xwing']);
     await h.ok(['up']);
-    const after = JSON.parse(await h.ok(['get', 'pods', '-o', 'json'])) as { items: { metadata: { name: string } }[] };
+    const after = JSON.parse(await h.ok(['get', 'pods', '-o', 'json'])) as {
+      items: { metadata: { name: string } }[];
+    };
     const names = after.items.map((p) => p.metadata.name);
     assert.ok(!names.includes(ds) && !names.includes('xwing'));
-    assert.equal(names.filter((n) => n.startsWith('deathstar-')).length, 2, 'the Deployment keeps 2 replicas');
+    assert.equal(
+      names.filter((n) => n.startsWith('deathstar-')).length,
+      2,
+      'the Deployment keeps 2 replicas',
+    );
     assert.equal(porinHostState().namespaces.length, 3);
   });
 
@@ -58,7 +85,10 @@ describe('embedded cluster: Star Wars lifecycle', { skip: !root && 'needs root' 
   });
 
   it('status reports the components and pods as JSON', async () => {
-    const s = JSON.parse(await h.ok(['status', '--json'])) as { agent: { ok: boolean }; pods: { total: number; ready: number } };
+    const s = JSON.parse(await h.ok(['status', '--json'])) as {
+      agent: { ok: boolean };
+      pods: { total: number; ready: number };
+    };
     assert.equal(s.agent.ok, true);
     assert.equal(s.pods.ready, s.pods.total);
   });
@@ -77,8 +107,12 @@ describe('embedded cluster: netpol model reachability', { skip: !root && 'needs 
 
   it('`porin probe` shows full reachability and prints exactly the JSON of `porin policy matrix`', async () => {
     const ports = '80/TCP,81/TCP,80/UDP,81/UDP';
-    const probe = JSON.parse(await h.ok(['probe', '--ports', ports, '-o', 'json'])) as { results: { verdict: string }[] };
-    const matrix = JSON.parse(await h.ok(['policy', 'matrix', '-f', 'examples/netpol-model', '--ports', ports, '-o', 'json']));
+    const probe = JSON.parse(await h.ok(['probe', '--ports', ports, '-o', 'json'])) as {
+      results: { verdict: string }[];
+    };
+    const matrix = JSON.parse(
+      await h.ok(['policy', 'matrix', '-f', 'examples/netpol-model', '--ports', ports, '-o', 'json']),
+    );
     assert.equal(probe.results.length, 9 * 9 * 4);
     const denied = probe.results.filter((r) => r.verdict !== 'allowed');
     assert.deepEqual(denied, [], 'no policy is enforced yet: everything connects');
