@@ -24,7 +24,7 @@ const allowed = {
   datapath: ['policy', 'identity', 'ipcache', 'net', 'labels'],
   endpoints: ['datapath', 'policy', 'net', 'identity'],
   agent: ['endpoints', 'config', 'host', 'resources', 'store', 'controllers', 'api', 'cni', 'runtime', 'dns', 'workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'probe'],
-  cli: ['policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'store', 'runtime', 'probe'],
+  cli: ['datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'store', 'runtime', 'probe'],
 };
 
 const files = [];

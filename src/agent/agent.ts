@@ -30,7 +30,7 @@ export class Agent {
   private nat!: ServiceNatSync;
   private api!: ApiServer;
   engine!: PolicyEngine;
-  private datapath: LxcDatapath | undefined;
+  datapath: LxcDatapath | undefined;
   endpoints: EndpointManager | undefined;
   private policy!: PolicySync;
   /** Called after a teardown request was answered (the daemon exits). */

@@ -1,6 +1,14 @@
 // API routes behind `porin endpoint list` and `porin bpf policy get`: the engine's and the datapath's view.
 import type { RouteTable } from '../api/index.js';
 import { ApiError } from '../api/index.js';
+import {
+  DIR_INGRESS,
+  type LxcDatapath,
+  POLICY_F_DENY,
+  POLICY_F_REDIRECT,
+  POLICY_KEY_STATIC_BITS,
+  POLICY_REMOTE_ADDR_CLASS,
+} from '../datapath/index.js';
 import type { EndpointManager } from '../endpoints/index.js';
 import { formatPrefix } from '../net/cidr.js';
 import type { PolicyEngine, PolicyEntry } from '../policy/index.js';
@@ -8,6 +16,15 @@ import type { PolicyEngine, PolicyEntry } from '../policy/index.js';
 export interface DebugSources {
   engine: PolicyEngine;
   endpoints: EndpointManager | undefined;
+  datapath: LxcDatapath | undefined;
+}
+
+/** A prefix-masked destination port as a range: `dport/bits` (bits of the 16-bit port that are matched). */
+function portRange(dport: number, bits: number): { from: number; to: number } {
+  if (bits <= 0) return { from: 0, to: 65535 };
+  const span = 2 ** (16 - bits);
+  const from = dport & ~(span - 1) & 0xffff;
+  return { from, to: from + span - 1 };
 }
 
 const PROTO: Record<number, string> = { 0: 'ANY', 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6', 132: 'SCTP' };
@@ -77,9 +94,27 @@ export function registerDebugRoutes(api: RouteTable, src: DebugSources): void {
     if (!src.engine.endpoint(key)) throw new ApiError('PORIN_ERR_NOT_FOUND', `no endpoint "${key}"`, 404);
     const p = src.engine.policyOf(key);
     const l = src.endpoints?.list().find((x) => x.key === key);
+    // What the kernel holds for this endpoint, decoded, with the rules each entry came from.
+    const kernel =
+      l && src.datapath && src.endpoints
+        ? src.datapath.maps.policy
+            .entries()
+            .filter(([k]) => k.endpointId === l.id)
+            .map(([k, v]) => ({
+              direction: k.direction === DIR_INGRESS ? 'ingress' : 'egress',
+              remote: k.remote >= POLICY_REMOTE_ADDR_CLASS ? { addressClass: k.remote - POLICY_REMOTE_ADDR_CLASS } : { identity: k.remote, labels: src.engine.identity(k.remote)?.labels.toStrings() ?? [] },
+              protocol: k.prefixlen > POLICY_KEY_STATIC_BITS ? (PROTO[k.protocol] ?? String(k.protocol)) : 'ANY',
+              ports: portRange(k.dport, Math.max(0, k.prefixlen - POLICY_KEY_STATIC_BITS - 8)),
+              verdict: v.flags & POLICY_F_DENY ? 'deny' : v.flags & POLICY_F_REDIRECT ? 'redirect' : 'allow',
+              proxyPort: v.proxyPort,
+              cookie: v.cookie,
+              origins: src.endpoints!.reconciler.cookies.origins(v.cookie),
+            }))
+        : [];
     return {
       endpoint: key,
       endpointId: l?.id,
+      kernel,
       identity: p.endpoint.identity.id,
       realized: l?.policy
         ? {

@@ -9,6 +9,7 @@ import { clusterLogs } from './cluster-logs.js';
 import { clusterProbe } from './cluster-probe.js';
 import { clusterStatus } from './cluster-status.js';
 import { clusterUp } from './cluster-up.js';
+import { bpfCommand, endpointCommand } from './debug-commands.js';
 import { type Out, paint, stdoutOut } from './output.js';
 import { policyGet } from './policy-get.js';
 import { policyMatrixCommand } from './policy-matrix.js';
@@ -36,6 +37,12 @@ Embedded cluster (root; pods are network namespaces running real processes):
   logs POD [-c C] [-f]          a container's output
   probe [--ports 80/TCP,…]      real connections from every pod to every pod (-o table|json, as policy matrix)
 
+Datapath (root):
+  endpoint list                 endpoints, identities, enforcement and datapath status
+  bpf policy get POD            the policy map entries of a pod, with the rules behind each
+  bpf ct list                   connection tracking entries
+  bpf ipcache list              address/prefix → identity
+
 Other:
   version                       print the version
   help                          this text
@@ -62,6 +69,8 @@ const CLUSTER: Record<string, Command> = {
   exec: clusterExec,
   logs: clusterLogs,
   probe: clusterProbe,
+  endpoint: endpointCommand,
+  bpf: bpfCommand,
 };
 
 export async function main(
