@@ -182,7 +182,12 @@ export class Agent {
       });
       return { accepted: true };
     });
-    registerDebugRoutes(this.api, this);
+    registerDebugRoutes(this.api, {
+      appliedRevision: () => this.policy.appliedRevision,
+      engine: this.engine,
+      endpoints: this.endpoints,
+      datapath: this.datapath,
+    });
     await this.api.listen();
     this.nat.trigger();
     refreshDns();

@@ -14,6 +14,8 @@ import { formatPrefix } from '../net/cidr.js';
 import type { PolicyEngine, PolicyEntry } from '../policy/index.js';
 
 export interface DebugSources {
+  /** The store revision the engine and datapath have applied. */
+  appliedRevision(): number;
   engine: PolicyEngine;
   endpoints: EndpointManager | undefined;
   datapath: LxcDatapath | undefined;
@@ -49,6 +51,7 @@ function entryJson(engine: PolicyEngine, e: PolicyEntry) {
 }
 
 export function registerDebugRoutes(api: RouteTable, src: DebugSources): void {
+  api.route('GET', '/v1/policy/revision', () => ({ revision: src.appliedRevision() }));
   api.route('GET', '/v1/endpoints', () => {
     const local = new Map((src.endpoints?.list() ?? []).map((l) => [l.key, l]));
     return {
@@ -102,8 +105,12 @@ export function registerDebugRoutes(api: RouteTable, src: DebugSources): void {
             .filter(([k]) => k.endpointId === l.id)
             .map(([k, v]) => ({
               direction: k.direction === DIR_INGRESS ? 'ingress' : 'egress',
-              remote: k.remote >= POLICY_REMOTE_ADDR_CLASS ? { addressClass: k.remote - POLICY_REMOTE_ADDR_CLASS } : { identity: k.remote, labels: src.engine.identity(k.remote)?.labels.toStrings() ?? [] },
-              protocol: k.prefixlen > POLICY_KEY_STATIC_BITS ? (PROTO[k.protocol] ?? String(k.protocol)) : 'ANY',
+              remote:
+                k.remote >= POLICY_REMOTE_ADDR_CLASS
+                  ? { addressClass: k.remote - POLICY_REMOTE_ADDR_CLASS }
+                  : { identity: k.remote, labels: src.engine.identity(k.remote)?.labels.toStrings() ?? [] },
+              protocol:
+                k.prefixlen > POLICY_KEY_STATIC_BITS ? (PROTO[k.protocol] ?? String(k.protocol)) : 'ANY',
               ports: portRange(k.dport, Math.max(0, k.prefixlen - POLICY_KEY_STATIC_BITS - 8)),
               verdict: v.flags & POLICY_F_DENY ? 'deny' : v.flags & POLICY_F_REDIRECT ? 'redirect' : 'allow',
               proxyPort: v.proxyPort,

@@ -37,6 +37,8 @@ export class PolicySync {
   private unwatch: Unsubscribe | undefined;
   /** Addresses of local sandboxes, for pod events that arrive before the pod's status carries one. */
   private readonly sandboxIPs = new Map<string, string>();
+  /** The store revision whose changes the engine and the datapath have applied (`porin policy wait`). */
+  appliedRevision = 0;
 
   constructor(
     private readonly store: ObjectStore,
@@ -67,17 +69,16 @@ export class PolicySync {
       from ??= list.resourceVersion;
       for (const o of list.items) this.engine.upsert(this.withAddress(o));
     }
+    this.appliedRevision = Number(from ?? 0);
     this.unwatch = this.store.watch({}, from, (ev) => {
-      if (process.env.PORIN_DEBUG_WATCH)
-        this.log(`watch ${ev.type} ${ev.object.kind} ${ev.object.metadata.name}`);
-      if (ev.object.kind === 'Deployment') return;
       try {
-        this.onEvent(ev.type, ev.object);
+        if (ev.object.kind !== 'Deployment') this.onEvent(ev.type, ev.object);
       } catch (e) {
         this.log(
           `policy: ${ev.type} ${ev.object.kind} ${ev.object.metadata.name}: ${(e as Error).stack ?? e}`,
         );
       }
+      this.appliedRevision = Math.max(this.appliedRevision, Number(ev.object.metadata.resourceVersion ?? 0));
     });
   }
 

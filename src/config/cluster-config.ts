@@ -49,7 +49,7 @@ export const paths = (c: ClusterConfig) =>
     store: join(c.stateDir, 'store'),
     ipam: join(c.stateDir, 'ipam'),
     cniCache: join(c.stateDir, 'cni-cache'),
-    identities: join(c.stateDir, 'identities.json'),
+    identities: join(c.stateDir, 'identities.jsonl'),
     logs: join(c.stateDir, 'logs'),
     pods: join(c.runDir, 'pods'),
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -57,6 +57,20 @@ describe('IdentityAllocator', () => {
       );
       assert.equal(second.acquire(ls({ app: 'b' })).id, b);
       assert.equal(second.acquire(ls({ app: 'a' })).id, a);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('a torn last line of the file store (crash mid-append) loses only that allocation', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'porin-id-'));
+    try {
+      const path = join(dir, 'identities.jsonl');
+      const first = new IdentityAllocator(new FileIdentityStore(path));
+      const a = first.acquire(ls({ app: 'a' })).id;
+      appendFileSync(path, '["k8s:app=b",2');
+      const second = new IdentityAllocator(new FileIdentityStore(path));
+      assert.equal(second.acquire(ls({ app: 'a' })).id, a);
+      assert.notEqual(second.acquire(ls({ app: 'b' })).id, undefined);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

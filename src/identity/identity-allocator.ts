@@ -124,7 +124,7 @@ export class IdentityAllocator {
     const id = this.nextId++;
     this.usedNumbers.add(id);
     this.remembered.set(key, id);
-    this.store.save(Object.fromEntries(this.remembered));
+    this.store.add(key, id);
     return id;
   }
 }

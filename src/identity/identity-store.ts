@@ -1,5 +1,14 @@
-// Where identity numbers are remembered across restarts: a contract, an in-memory fake and a JSON file.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// Where identity numbers are remembered across restarts: a contract, an in-memory fake and an append-only file.
+import {
+  appendFileSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 /** label-set key → identity number. */
@@ -7,20 +16,24 @@ export type IdentitySnapshot = Record<string, number>;
 
 export interface IdentityStore {
   load(): IdentitySnapshot;
-  save(snapshot: IdentitySnapshot): void;
+  /** Remembers one new number; durable when it returns. */
+  add(key: string, id: number): void;
 }
 
 export class MemoryIdentityStore implements IdentityStore {
-  private data: IdentitySnapshot = {};
+  private readonly data: IdentitySnapshot = {};
   load(): IdentitySnapshot {
     return { ...this.data };
   }
-  save(snapshot: IdentitySnapshot): void {
-    this.data = { ...snapshot };
+  add(key: string, id: number): void {
+    this.data[key] = id;
   }
 }
 
-/** A JSON file written atomically (write to a temporary file, then rename). */
+/**
+ * One JSON line per allocation, appended (O(1) per new identity), compacted on load by an atomic rename.
+ * A torn last line (a crash mid-append) is ignored: that identity was never handed out.
+ */
 export class FileIdentityStore implements IdentityStore {
   constructor(readonly path: string) {}
 
@@ -32,18 +45,37 @@ export class FileIdentityStore implements IdentityStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw e;
     }
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null)
-      throw new Error(`${this.path}: not an identity snapshot`);
     const out: IdentitySnapshot = {};
-    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'number') out[k] = v;
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const rec = JSON.parse(line) as unknown;
+        if (Array.isArray(rec) && typeof rec[0] === 'string' && typeof rec[1] === 'number')
+          out[rec[0]] = rec[1];
+      } catch {
+        // torn last line
+      }
+    }
+    mkdirSync(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.tmp-${process.pid}`;
+    writeFileSync(
+      tmp,
+      Object.entries(out)
+        .map((e) => `${JSON.stringify(e)}\n`)
+        .join(''),
+    );
+    renameSync(tmp, this.path);
     return out;
   }
 
-  save(snapshot: IdentitySnapshot): void {
+  add(key: string, id: number): void {
     mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify(snapshot, null, 1)}\n`);
-    renameSync(tmp, this.path);
+    appendFileSync(this.path, `${JSON.stringify([key, id])}\n`);
+    const fd = openSync(this.path, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 }

@@ -85,6 +85,8 @@ export class PolicyEngine implements ResolveContext {
   private readonly endpointsByKey = new Map<string, Endpoint>();
   private readonly endpointsByIdentity = new Map<number, Set<string>>();
   private readonly portsByIdentity = new Map<number, NamedPort[]>();
+  /** Port name → endpoints declaring it. */
+  private readonly portHolders = new Map<string, Set<string>>();
   /** matcher key → policies using it as a peer. */
   private readonly matcherUsers = new Map<string, Set<string>>();
   private readonly resolved = new Map<string, EndpointPolicy>();
@@ -387,6 +389,15 @@ export class PolicyEngine implements ResolveContext {
     // Unindex the old state first (the new one may have the same identity); the old identity is released
     // only after the new one is acquired, so a shared identity never drops to zero references in between.
     if (prev) this.endpointsByIdentity.get(prev.identity.id)?.delete(key);
+    for (const p of prev?.ports ?? []) this.portHolders.get(p.name)?.delete(key);
+    for (const p of next?.ports ?? []) {
+      let set = this.portHolders.get(p.name);
+      if (!set) {
+        set = new Set();
+        this.portHolders.set(p.name, set);
+      }
+      set.add(key);
+    }
     let identity: Identity | undefined;
     if (next) {
       identity = next.kind === 'node' ? prev?.identity : this.identities.acquire(next.labels);
@@ -413,7 +424,14 @@ export class PolicyEngine implements ResolveContext {
       }
       this.identities.release(prev.identity.id);
     }
-    this.refreshPorts(prev?.identity.id, identity?.id, !samePorts(prev?.ports ?? [], next?.ports ?? []));
+    // Egress named ports toward any peer or an address block resolve to the destination's address too.
+    const addressMoved =
+      (prev?.ports.length || next?.ports.length) && prev?.address?.text !== next?.address?.text;
+    this.refreshPorts(
+      prev?.identity.id,
+      identity?.id,
+      !samePorts(prev?.ports ?? [], next?.ports ?? []) || Boolean(addressMoved),
+    );
   }
 
   private refreshPorts(oldId: number | undefined, newId: number | undefined, portsChanged: boolean): void {
@@ -536,8 +554,11 @@ export class PolicyEngine implements ResolveContext {
     return this.portsByIdentity.get(identity) ?? [];
   }
 
-  *namedPortHolders(): Iterable<Endpoint> {
-    for (const ep of this.endpointsByKey.values()) if (ep.ports.length > 0) yield ep;
+  *namedPortHolders(name: string): Iterable<Endpoint> {
+    for (const key of this.portHolders.get(name) ?? []) {
+      const ep = this.endpointsByKey.get(key);
+      if (ep) yield ep;
+    }
   }
 
   serviceBackends(peer: Extract<Peer, { kind: 'service' }>): { selector?: Selector; addresses: Prefix[] } {

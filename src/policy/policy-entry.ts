@@ -28,18 +28,30 @@ export interface PolicyEntry {
 export function peerKey(p: EntryPeer): string {
   switch (p.kind) {
     case 'identity':
-      return `id:${p.id}`;
+      return `i${p.id}`;
     case 'prefix':
-      return `pfx:${formatPrefix(p.prefix)}`;
+      return `p${formatPrefix(p.prefix)}`;
     case 'fqdn':
-      return p.matchName !== undefined ? `fqdn:${p.matchName}` : `fqdnp:${p.matchPattern}`;
+      return p.matchName !== undefined ? `n${p.matchName}` : `q${p.matchPattern}`;
   }
 }
 
 export function entryKey(
   e: Pick<PolicyEntry, 'direction' | 'peer' | 'protocol' | 'portLo' | 'portHi' | 'deny'>,
 ): string {
-  return `${e.direction}|${peerKey(e.peer)}|${e.protocol}|${e.portLo}-${e.portHi}|${e.deny ? 'deny' : 'allow'}`;
+  return `${e.direction === 'ingress' ? 'I' : 'E'}${e.deny ? 'D' : 'A'}${peerKey(e.peer)}|${e.protocol}|${e.portLo}|${e.portHi}`;
+}
+
+const identityPeers = new Map<number, EntryPeer>();
+
+/** One shared, immutable peer object per identity (resolution creates millions of entries). */
+export function identityPeer(id: number): EntryPeer {
+  let p = identityPeers.get(id);
+  if (!p) {
+    p = Object.freeze({ kind: 'identity', id }) as EntryPeer;
+    identityPeers.set(id, p);
+  }
+  return p;
 }
 
 export function entryMatchesL4(e: PolicyEntry, protocol: number, port: number): boolean {
@@ -48,22 +60,19 @@ export function entryMatchesL4(e: PolicyEntry, protocol: number, port: number): 
 }
 
 /**
- * Adds `incoming` to the entries by key, merging: origins accumulate; for allows, a plain allow
- * (no L7) wins over L7 rules (an L4-only allow overrides L7 restrictions), and L7 rules otherwise accumulate.
+ * Adds `incoming` (a fresh entry the map may keep) by key, merging: origins accumulate; for allows, a plain
+ * allow (no L7) wins over L7 rules (an L4-only allow overrides L7 restrictions), and L7 rules otherwise
+ * accumulate. `origins` and `l7` arrays may be shared between entries, so they are replaced, never mutated.
  */
 export function mergeEntry(into: Map<string, PolicyEntry>, incoming: PolicyEntry): void {
   const k = entryKey(incoming);
   const cur = into.get(k);
   if (!cur) {
-    into.set(k, {
-      ...incoming,
-      origins: [...incoming.origins],
-      ...(incoming.l7 ? { l7: [...incoming.l7] } : {}),
-    });
+    into.set(k, incoming);
     return;
   }
-  for (const o of incoming.origins) if (!cur.origins.includes(o)) cur.origins.push(o);
+  for (const o of incoming.origins) if (!cur.origins.includes(o)) cur.origins = [...cur.origins, o];
   if (cur.deny) return;
   if (!cur.l7 || !incoming.l7) delete cur.l7;
-  else for (const r of incoming.l7) if (!cur.l7.includes(r)) cur.l7.push(r);
+  else for (const r of incoming.l7) if (!cur.l7.includes(r)) cur.l7 = [...cur.l7, r];
 }

@@ -4,10 +4,11 @@ import type { Selector } from '../labels/index.js';
 import { familyWidth, type Prefix, prefixContainsAddr, subtractPrefixes } from '../net/cidr.js';
 import { DirectionPolicy } from './direction-policy.js';
 import type { Endpoint, NamedPort } from './endpoint.js';
-import { type EntryPeer, mergeEntry, type PolicyEntry } from './policy-entry.js';
+import { type EntryPeer, identityPeer, mergeEntry, type PolicyEntry } from './policy-entry.js';
 import {
   type Direction,
   type L4Protocol,
+  type L7Rules,
   type Peer,
   type PolicyRef,
   type PolicyRule,
@@ -30,8 +31,8 @@ export interface ResolveContext {
   identity(id: number): Identity | undefined;
   /** Named ports declared by the pods that carry this identity. */
   namedPortsOf(identity: number): readonly NamedPort[];
-  /** Every endpoint that declares named ports (for egress named ports toward any peer or an address block). */
-  namedPortHolders(): Iterable<Pick<Endpoint, 'identity' | 'address' | 'ports'>>;
+  /** Every endpoint that declares a port of this name (for egress named ports toward any peer or an address block). */
+  namedPortHolders(name: string): Iterable<Pick<Endpoint, 'identity' | 'address' | 'ports'>>;
   /** A toServices peer: the backends' selector (services with a selector) or their addresses. */
   serviceBackends(peer: Extract<Peer, { kind: 'service' }>): { selector?: Selector; addresses: Prefix[] };
 }
@@ -51,12 +52,15 @@ export function resolveEndpoint(ep: Endpoint, ctx: ResolveContext): EndpointPoli
   const deny: Record<Direction, PolicyRef[]> = { ingress: [], egress: [] };
   const selected: Record<Direction, boolean> = { ingress: false, egress: false };
   for (const set of ctx.ruleSets()) {
-    for (const d of set.defaults) {
-      if (!ctx.subjectSelects(d, ep)) continue;
-      selected[d.direction] = true;
-      if (d.enabled && !deny[d.direction].includes(d.policy)) deny[d.direction].push(d.policy);
+    // A policy's rules share few subjects (usually one): test each subject once.
+    for (const g of subjectGroups(set)) {
+      if (!ctx.subjectSelects(g, ep)) continue;
+      for (const d of g.defaults) {
+        selected[d.direction] = true;
+        if (d.enabled && !deny[d.direction].includes(d.policy)) deny[d.direction].push(d.policy);
+      }
+      for (const r of g.rules) selecting.push(r);
     }
-    for (const r of set.rules) if (ctx.subjectSelects(r, ep)) selecting.push(r);
   }
   const warnings: string[] = [];
   const build = (direction: Direction): DirectionPolicy => {
@@ -78,20 +82,49 @@ export function resolveEndpoint(ep: Endpoint, ctx: ResolveContext): EndpointPoli
   return { endpoint: ep, ingress: build('ingress'), egress: build('egress'), rules: selecting, warnings };
 }
 
+interface SubjectGroup {
+  subject: PolicyRule['subject'];
+  rules: PolicyRule[];
+  defaults: PolicyRuleSet['defaults'];
+}
+
+const groups = new WeakMap<PolicyRuleSet, SubjectGroup[]>();
+
+/** The rules and default-deny contributions of a policy, grouped by subject (computed once per rule set). */
+function subjectGroups(set: PolicyRuleSet): SubjectGroup[] {
+  let g = groups.get(set);
+  if (g) return g;
+  const byKey = new Map<string, SubjectGroup>();
+  const group = (subject: PolicyRule['subject']) => {
+    const k = `${subject.kind}:${subject.selector.key}`;
+    let x = byKey.get(k);
+    if (!x) {
+      x = { subject, rules: [], defaults: [] };
+      byKey.set(k, x);
+    }
+    return x;
+  };
+  for (const d of set.defaults) group(d.subject).defaults.push(d);
+  for (const r of set.rules) group(r.subject).rules.push(r);
+  g = [...byKey.values()];
+  groups.set(set, g);
+  return g;
+}
+
 /** The remote peers of a rule as entry peers (identities, prefixes or names). */
 function peersOf(rule: PolicyRule, ctx: ResolveContext, requires: Selector[]): EntryPeer[] {
   const out: EntryPeer[] = [];
   const ids = (set: Iterable<number>) => {
     for (const id of set) {
       if (!rule.deny && requires.length > 0 && !meetsRequires(id, ctx, requires)) continue;
-      out.push({ kind: 'identity', id });
+      out.push(identityPeer(id));
     }
   };
   for (const p of rule.peers) {
     switch (p.kind) {
       case 'all':
         if (!rule.deny && requires.length > 0) ids(ctx.selections(labelMatcher(requires[0]!)));
-        else out.push({ kind: 'identity', id: 0 });
+        else out.push(identityPeer(0));
         break;
       case 'selector':
         ids(ctx.selections(labelMatcher(p.selector)));
@@ -137,23 +170,33 @@ function addRule(
   warnings: string[],
 ): void {
   const peers = peersOf(rule, ctx, requires);
-  const base = {
-    direction: rule.direction,
-    deny: rule.deny,
-    origins: [rule.origin],
-    ...(rule.auth ? { auth: rule.auth } : {}),
+  const { direction, deny } = rule;
+  // Shared by every entry of this rule until a merge replaces it (see mergeEntry).
+  const origins = [rule.origin];
+  const make = (
+    peer: EntryPeer,
+    protocol: number,
+    portLo: number,
+    portHi: number,
+    l7: L7Rules[] | undefined,
+    portName?: string,
+  ) => {
+    const e: PolicyEntry = { direction, peer, protocol, portLo, portHi, deny, origins };
+    if (l7) e.l7 = l7;
+    if (portName !== undefined) e.portName = portName;
+    if (rule.auth) e.auth = rule.auth;
+    mergeEntry(into, e);
   };
   if (rule.ports === null) {
-    for (const peer of peers) mergeEntry(into, { ...base, peer, protocol: 0, portLo: 0, portHi: 65535 });
+    for (const peer of peers) make(peer, 0, 0, 65535, undefined);
     return;
   }
   for (const pr of rule.ports) {
-    const l7 = pr.l7 ? { l7: [pr.l7] } : {};
+    const l7 = pr.l7 ? [pr.l7] : undefined;
     const spec = pr.port;
     const protocol = PROTOCOL_NUMBER[spec.protocol as L4Protocol];
     if (spec.name === undefined) {
-      for (const peer of peers)
-        mergeEntry(into, { ...base, ...l7, peer, protocol, portLo: spec.port, portHi: spec.endPort });
+      for (const peer of peers) make(peer, protocol, spec.port, spec.endPort, l7);
       continue;
     }
     // Named ports: on ingress the local endpoint's; on egress the destination's (upstream semantics), so a
@@ -162,16 +205,7 @@ function addRule(
     const add = (peer: EntryPeer, np: NamedPort) => {
       if (!namedPortMatches(np, spec)) return;
       resolvedAny = true;
-      const proto = PROTOCOL_NUMBER[np.protocol];
-      mergeEntry(into, {
-        ...base,
-        ...l7,
-        peer,
-        protocol: proto,
-        portLo: np.port,
-        portHi: np.port,
-        portName: np.name,
-      });
+      make(peer, PROTOCOL_NUMBER[np.protocol], np.port, np.port, l7, np.name);
     };
     for (const peer of peers) {
       if (rule.direction === 'ingress') {
@@ -180,9 +214,9 @@ function addRule(
         for (const np of ctx.namedPortsOf(peer.id)) add(peer, np);
       } else if (peer.kind === 'fqdn') {
       } else {
-        for (const holder of ctx.namedPortHolders()) {
+        for (const holder of ctx.namedPortHolders(spec.name)) {
           let target: EntryPeer | undefined;
-          if (peer.kind === 'identity') target = { kind: 'identity', id: holder.identity.id };
+          if (peer.kind === 'identity') target = identityPeer(holder.identity.id);
           else if (
             peer.kind === 'prefix' &&
             holder.address &&

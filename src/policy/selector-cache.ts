@@ -12,7 +12,19 @@ export interface IdentityMatcher {
   readonly anchor?: string;
 }
 
+const matchers = new WeakMap<Selector, IdentityMatcher>();
+
+/** The matcher of a label selector (one per Selector object: resolution asks for it a lot). */
 export function labelMatcher(selector: Selector): IdentityMatcher {
+  let m = matchers.get(selector);
+  if (!m) {
+    m = makeLabelMatcher(selector);
+    matchers.set(selector, m);
+  }
+  return m;
+}
+
+function makeLabelMatcher(selector: Selector): IdentityMatcher {
   const eq = selector.requirements.find(
     (r) => r.operator === 'In' && r.values.length === 1 && r.source !== 'reserved',
   );

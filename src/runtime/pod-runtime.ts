@@ -8,8 +8,15 @@ import { ProcessSupervisor } from './process-supervisor.js';
 import { waitReady } from './readiness.js';
 import { netnsName, netnsPath, type SandboxRecord, SandboxRegistry } from './sandbox.js';
 
+/** Annotation asking for a specific pod address (the CNI `IP` argument), e.g. for reproducible test models. */
+export const POD_IP_ANNOTATION = 'porin.io/ip';
+
 export interface CniPort {
-  add(containerId: string, netns: string, pod: { namespace: string; name: string }): Promise<{ ip: string }>;
+  add(
+    containerId: string,
+    netns: string,
+    pod: { namespace: string; name: string; ip?: string },
+  ): Promise<{ ip: string }>;
   del(containerId: string, netns: string): Promise<void>;
 }
 
@@ -129,7 +136,12 @@ export class PodRuntime {
       writeFileSync(join(etc, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost\n`);
       let ip: string;
       try {
-        ({ ip } = await this.deps.cni.add(uid, netnsPath(netns), { namespace: ns, name: pod.metadata.name }));
+        const wanted = pod.metadata.annotations?.[POD_IP_ANNOTATION];
+        ({ ip } = await this.deps.cni.add(uid, netnsPath(netns), {
+          namespace: ns,
+          name: pod.metadata.name,
+          ...(wanted ? { ip: wanted } : {}),
+        }));
       } catch (e) {
         await this.deps.cni.del(uid, netnsPath(netns)).catch(() => undefined);
         const attempt = (this.attempts.get(uid) ?? 0) + 1;

@@ -28,8 +28,8 @@ export class NetpolHarness {
   readonly engine: PolicyEngine;
   readonly topology: Topology;
   readonly caseName: string;
-  private readonly namespaces = new Map<string, Namespace>();
-  private readonly pods = new Map<string, Pod>();
+  protected readonly namespaces = new Map<string, Namespace>();
+  protected readonly pods = new Map<string, Pod>();
   private readonly policies = new Map<string, NetworkPolicy>();
   private probes = 0;
 
@@ -142,8 +142,17 @@ export function topologiesFor(newestPods: readonly string[]): Topology[] {
  * Registers one `it` named like the upstream case. The body runs once per topology (full 9-pod model, then
  * the newest version's per-test pods) on a fresh engine each time.
  */
+/** Every upstream case body, for replaying the same steps against a live cluster (test/cluster). */
+export const UPSTREAM_BODIES: { context: UpstreamContext; name: string; body: (h: NetpolHarness) => void }[] =
+  [];
+
+/** Set before importing the case modules to collect the bodies without registering engine tests. */
+export const registration = { recordOnly: false };
+
 export function upstreamCase(context: UpstreamContext, name: string, body: (h: NetpolHarness) => void): void {
   const c = findUpstreamCase(context, name);
+  UPSTREAM_BODIES.push({ context, name, body });
+  if (registration.recordOnly) return;
   it(name, () => {
     for (const topology of topologiesFor(c.pods)) body(new NetpolHarness(`[${context}] ${name}`, topology));
   });
