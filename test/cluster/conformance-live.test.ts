@@ -92,7 +92,6 @@ describe('live conformance: upstream e2e cases and random policies through the e
   const h = new ClusterHarness();
   let client: AgentClient;
   let baseline: Resource[] = [];
-  const ports = '80/TCP';
 
   before(async () => {
     await h.ok(['up', '-f', 'examples/netpol-model']);
