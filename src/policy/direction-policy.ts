@@ -36,7 +36,8 @@ export interface Decision {
 
 export class DirectionPolicy {
   private readonly byIdentity = new Map<number, PolicyEntry[]>();
-  private readonly prefixEntries: PolicyEntry[] = [];
+  /** Address-block entries grouped by prefix; IPv4 ones pre-split into 32-bit network and mask. */
+  private readonly prefixGroups: { v4?: { net: number; mask: number }; entries: PolicyEntry[] }[] = [];
   private readonly fqdnEntries: PolicyEntry[] = [];
 
   constructor(
@@ -50,13 +51,24 @@ export class DirectionPolicy {
     /** Ingress of a pod: the local host may always connect unless a deny says otherwise (Cilium's default). */
     readonly allowLocalhost = false,
   ) {
+    const groups = new Map<string, (typeof this.prefixGroups)[number]>();
     for (const e of entries) {
       if (e.peer.kind === 'identity') {
         const list = this.byIdentity.get(e.peer.id);
         if (list) list.push(e);
         else this.byIdentity.set(e.peer.id, [e]);
-      } else if (e.peer.kind === 'prefix') this.prefixEntries.push(e);
-      else this.fqdnEntries.push(e);
+      } else if (e.peer.kind === 'prefix') {
+        const k = `${e.peer.prefix.family}|${e.peer.prefix.addr}|${e.peer.prefix.bits}`;
+        let g = groups.get(k);
+        if (!g) {
+          const p = e.peer.prefix;
+          const mask = p.bits === 0 ? 0 : (0xffffffff << (32 - p.bits)) >>> 0;
+          g = { ...(p.family === 4 ? { v4: { net: Number(p.addr) >>> 0, mask } } : {}), entries: [] };
+          groups.set(k, g);
+          this.prefixGroups.push(g);
+        }
+        g.entries.push(e);
+      } else this.fqdnEntries.push(e);
     }
   }
 
@@ -68,15 +80,14 @@ export class DirectionPolicy {
     };
     scan(this.byIdentity.get(remote.identity));
     if (remote.identity !== 0) scan(this.byIdentity.get(0));
-    if (remote.addr !== undefined && remote.family !== undefined && this.prefixEntries.length > 0) {
-      for (const e of this.prefixEntries) {
-        if (
-          e.peer.kind === 'prefix' &&
-          prefixContainsAddr(e.peer.prefix, remote.family, remote.addr) &&
-          entryMatchesL4(e, protocol, port)
-        ) {
-          out.push(e);
-        }
+    if (remote.addr !== undefined && remote.family !== undefined && this.prefixGroups.length > 0) {
+      const a4 = remote.family === 4 ? Number(remote.addr) >>> 0 : 0;
+      for (const g of this.prefixGroups) {
+        const inside = g.v4
+          ? remote.family === 4 && (a4 & g.v4.mask) >>> 0 === g.v4.net
+          : g.entries[0]!.peer.kind === 'prefix' &&
+            prefixContainsAddr(g.entries[0]!.peer.prefix, remote.family, remote.addr);
+        if (inside) scan(g.entries);
       }
     }
     if (remote.name !== undefined) {

@@ -8,8 +8,11 @@ import { formatPrefix, type Prefix, prefixContains } from '../net/cidr.js';
 export interface IdentityMatcher {
   readonly key: string;
   matches(identity: Identity): boolean;
-  /** A label `key=value` every selected identity must carry (narrows the search), if any. */
-  readonly anchor?: string;
+  /**
+   * Requirements every selected identity meets, usable to narrow the search: `values` — carries `key` with
+   * one of them; no `values` — carries `key`. The cache searches from the smallest one.
+   */
+  readonly anchors?: readonly { key: string; values?: readonly string[] }[];
 }
 
 const matchers = new WeakMap<Selector, IdentityMatcher>();
@@ -25,14 +28,14 @@ export function labelMatcher(selector: Selector): IdentityMatcher {
 }
 
 function makeLabelMatcher(selector: Selector): IdentityMatcher {
-  const eq = selector.requirements.find(
-    (r) => r.operator === 'In' && r.values.length === 1 && r.source !== 'reserved',
-  );
-  const m: IdentityMatcher = {
+  const anchors = selector.requirements
+    .filter((r) => r.operator === 'In' || r.operator === 'Exists')
+    .map((r) => (r.operator === 'In' ? { key: r.key, values: r.values } : { key: r.key }));
+  return {
     key: `sel:${selector.key}`,
     matches: (id) => selector.matches(id.labels),
+    ...(anchors.length ? { anchors } : {}),
   };
-  return eq ? { ...m, anchor: `${eq.key}=${eq.values[0]}` } : m;
 }
 
 /** Cilium CIDR semantics: CIDR identities inside `prefix` and outside every `except`; `/0` also selects world. */
@@ -55,6 +58,7 @@ interface Entry {
 export class SelectorCache {
   private readonly entries = new Map<string, Entry>();
   private readonly byLabel = new Map<string, Set<number>>();
+  private readonly byKey = new Map<string, Set<number>>();
 
   constructor(private readonly identities: IdentityAllocator) {
     for (const id of identities.all()) this.index(id, true);
@@ -65,7 +69,7 @@ export class SelectorCache {
     let e = this.entries.get(matcher.key);
     if (!e) {
       e = { matcher, selected: new Set() };
-      const candidates = matcher.anchor ? (this.byLabel.get(matcher.anchor) ?? new Set<number>()) : undefined;
+      const candidates = this.candidates(matcher);
       if (candidates) {
         for (const n of candidates) {
           const id = this.identities.get(n);
@@ -77,6 +81,24 @@ export class SelectorCache {
       this.entries.set(matcher.key, e);
     }
     return e.selected;
+  }
+
+  /** The smallest candidate set the matcher's anchors allow, or undefined (search everything). */
+  private candidates(matcher: IdentityMatcher): Iterable<number> | undefined {
+    let best: ReadonlySet<number>[] | undefined;
+    let bestSize = Number.POSITIVE_INFINITY;
+    for (const a of matcher.anchors ?? []) {
+      const sets = a.values
+        ? a.values.map((v) => this.byLabel.get(`${a.key}=${v}`) ?? EMPTY)
+        : [this.byKey.get(a.key) ?? EMPTY];
+      const size = sets.reduce((n, x) => n + x.size, 0);
+      if (size < bestSize) {
+        best = sets;
+        bestSize = size;
+      }
+    }
+    if (!best) return undefined;
+    return best.length === 1 ? best[0] : new Set(best.flatMap((x) => [...x]));
   }
 
   has(key: string): boolean {
@@ -113,18 +135,24 @@ export class SelectorCache {
 
   private index(identity: Identity, add: boolean): void {
     for (const l of identity.labels.labels) {
-      const k = `${l.key}=${l.value}`;
-      let s = this.byLabel.get(k);
-      if (add) {
-        if (!s) {
-          s = new Set();
-          this.byLabel.set(k, s);
-        }
-        s.add(identity.id);
-      } else if (s) {
-        s.delete(identity.id);
-        if (s.size === 0) this.byLabel.delete(k);
-      }
+      indexInto(this.byLabel, `${l.key}=${l.value}`, identity.id, add);
+      indexInto(this.byKey, l.key, identity.id, add);
     }
+  }
+}
+
+const EMPTY: ReadonlySet<number> = new Set();
+
+function indexInto(index: Map<string, Set<number>>, k: string, id: number, add: boolean): void {
+  let s = index.get(k);
+  if (add) {
+    if (!s) {
+      s = new Set();
+      index.set(k, s);
+    }
+    s.add(id);
+  } else if (s) {
+    s.delete(id);
+    if (s.size === 0) index.delete(k);
   }
 }
