@@ -117,7 +117,12 @@ export class Agent {
     });
     if (process.env.PORIN_DATAPATH !== 'off') {
       ensureBpffs();
-      this.datapath = LxcDatapath.load({ pinDir: BPF_PIN_DIR });
+      // PORIN_POLICY_MAP_MAX sizes the shared policy map (tests use a tiny one to exercise capacity errors).
+      const policyMax = Number(process.env.PORIN_POLICY_MAP_MAX ?? 0);
+      this.datapath = LxcDatapath.load({
+        pinDir: BPF_PIN_DIR,
+        ...(policyMax > 0 ? { maxEntries: { porin_policy: policyMax } } : {}),
+      });
       this.endpoints = new EndpointManager(
         this.datapath,
         this.engine,

@@ -18,14 +18,20 @@ export class ClusterHarness {
   readonly stateDir: string;
   readonly runDir: string;
 
-  constructor() {
+  constructor(private readonly extraEnv: Record<string, string> = {}) {
     const base = mkdtempSync(join(tmpdir(), 'porin-test-'));
     this.stateDir = join(base, 'state');
     this.runDir = join(base, 'run');
   }
 
   get env(): NodeJS.ProcessEnv {
-    return { ...process.env, PORIN_STATE_DIR: this.stateDir, PORIN_RUN_DIR: this.runDir, NO_COLOR: '1' };
+    return {
+      ...process.env,
+      ...this.extraEnv,
+      PORIN_STATE_DIR: this.stateDir,
+      PORIN_RUN_DIR: this.runDir,
+      NO_COLOR: '1',
+    };
   }
 
   porin(args: string[], timeoutMs = 180_000): Promise<Run> {
