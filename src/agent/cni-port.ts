@@ -35,6 +35,7 @@ export function cniPort(c: ClusterConfig): CniPort {
           K8S_POD_NAMESPACE: pod.namespace,
           K8S_POD_NAME: pod.name,
           K8S_POD_INFRA_CONTAINER_ID: containerId,
+          ...(pod.ip ? { IP: pod.ip } : {}),
         }),
       );
       const ip = result.ips?.[0]?.address?.split('/')[0];

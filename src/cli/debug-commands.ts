@@ -48,7 +48,9 @@ export async function endpointCommand(args: string[], out: Out): Promise<number>
         ? paint(out, 'green', `ready (${e.policyEntries} entries)`)
         : paint(out, 'red', `not-ready: ${e.policyError ?? 'no policy'}`),
   ]);
-  out.write(table(['ENDPOINT', 'POLICY (ingress)', 'POLICY (egress)', 'IDENTITY', 'POD', 'IPv4', 'STATUS'], rows));
+  out.write(
+    table(['ENDPOINT', 'POLICY (ingress)', 'POLICY (egress)', 'IDENTITY', 'POD', 'IPv4', 'STATUS'], rows),
+  );
   return 0;
 }
 
@@ -67,7 +69,9 @@ async function bpfPolicyGet(args: string[], out: Out): Promise<number> {
   const { values, positionals } = parseFlags(args, COMMON_OPTIONS, usage);
   const pod = positionals[0];
   if (!pod) throw new CliError(usage);
-  const [ns, name] = pod.includes('/') ? (pod.split('/', 2) as [string, string]) : [values.namespace ?? 'default', pod];
+  const [ns, name] = pod.includes('/')
+    ? (pod.split('/', 2) as [string, string])
+    : [values.namespace ?? 'default', pod];
   const format = outputFormat(values, ['table', 'json'], 'table');
   const res = await agentClient().request<{ endpointId?: number; kernel: KernelEntry[] }>(
     'GET',
@@ -77,20 +81,32 @@ async function bpfPolicyGet(args: string[], out: Out): Promise<number> {
     out.write(`${JSON.stringify(res, null, 2)}\n`);
     return 0;
   }
-  if (res.endpointId === undefined) throw new CliError(`${ns}/${name} has no endpoint on this node's datapath`, 1);
+  if (res.endpointId === undefined)
+    throw new CliError(`${ns}/${name} has no endpoint on this node's datapath`, 1);
   const rows = res.kernel
-    .sort((a, b) => (a.direction + a.protocol).localeCompare(b.direction + b.protocol) || a.ports.from - b.ports.from)
+    .sort(
+      (a, b) =>
+        (a.direction + a.protocol).localeCompare(b.direction + b.protocol) || a.ports.from - b.ports.from,
+    )
     .map((e) => [
-      e.verdict === 'deny' ? paint(out, 'red', 'Deny') : e.verdict === 'redirect' ? paint(out, 'cyan', 'Redirect') : paint(out, 'green', 'Allow'),
+      e.verdict === 'deny'
+        ? paint(out, 'red', 'Deny')
+        : e.verdict === 'redirect'
+          ? paint(out, 'cyan', 'Redirect')
+          : paint(out, 'green', 'Allow'),
       e.direction === 'ingress' ? 'Ingress' : 'Egress',
       e.remote.addressClass !== undefined
         ? `address class ${e.remote.addressClass}`
         : e.remote.identity === 0
           ? 'reserved:all'
           : `${e.remote.identity} ${(e.remote.labels ?? []).filter((l) => !l.includes('io.cilium.k8s')).join(' ')}`,
-      e.protocol === 'ANY' ? 'ANY' : `${e.ports.from === 0 && e.ports.to === 65535 ? 'ANY' : e.ports.from === e.ports.to ? e.ports.from : `${e.ports.from}-${e.ports.to}`}/${e.protocol}`,
+      e.protocol === 'ANY'
+        ? 'ANY'
+        : `${e.ports.from === 0 && e.ports.to === 65535 ? 'ANY' : e.ports.from === e.ports.to ? e.ports.from : `${e.ports.from}-${e.ports.to}`}/${e.protocol}`,
       e.proxyPort ? String(e.proxyPort) : '-',
-      e.origins.map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} ${o.section}[${o.rule}]`).join('; ') || '-',
+      e.origins
+        .map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} ${o.section}[${o.rule}]`)
+        .join('; ') || '-',
     ]);
   out.write(`Endpoint ${res.endpointId} (${ns}/${name}): ${rows.length} entries in porin_policy\n`);
   out.write(table(['POLICY', 'DIRECTION', 'IDENTITY', 'PORT/PROTO', 'PROXY PORT', 'RULES'], rows));
@@ -113,12 +129,31 @@ async function bpfCtList(args: string[], out: Out): Promise<number> {
     packets: `${v.fwdPackets}/${v.revPackets}`,
     bytes: `${v.fwdBytes}/${v.revBytes}`,
   }));
-  if (format === 'json') out.write(`${JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
+  if (format === 'json')
+    out.write(`${JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
   else
     out.write(
       table(
-        ['PROTO', 'SOURCE', 'DESTINATION', 'SCOPE', 'STATE', 'REMOTE ID', 'PACKETS (fwd/rev)', 'BYTES (fwd/rev)'],
-        rows.map((r) => [r.protocol, r.source, r.destination, r.scope, r.state, String(r.remoteIdentity), r.packets, r.bytes]),
+        [
+          'PROTO',
+          'SOURCE',
+          'DESTINATION',
+          'SCOPE',
+          'STATE',
+          'REMOTE ID',
+          'PACKETS (fwd/rev)',
+          'BYTES (fwd/rev)',
+        ],
+        rows.map((r) => [
+          r.protocol,
+          r.source,
+          r.destination,
+          r.scope,
+          r.state,
+          String(r.remoteIdentity),
+          r.packets,
+          r.bytes,
+        ]),
       ),
     );
   return 0;
@@ -131,10 +166,20 @@ async function bpfIpcacheList(args: string[], out: Out): Promise<number> {
   const map = dp.BpfMap.fromPin(`${PIN_DIR}/${dp.IPCACHE_MAP}`, dp.IpcacheKeyCodec, dp.IpcacheValueCodec);
   const rows = map
     .entries()
-    .map(([k, v]) => ({ prefix: `${k.addr}/${k.prefixlen}`, identity: v.identity, flags: v.flags & dp.IPCACHE_F_LOCAL_ENDPOINT ? 'local-endpoint' : '' }))
+    .map(([k, v]) => ({
+      prefix: `${k.addr}/${k.prefixlen}`,
+      identity: v.identity,
+      flags: v.flags & dp.IPCACHE_F_LOCAL_ENDPOINT ? 'local-endpoint' : '',
+    }))
     .sort((a, b) => a.prefix.localeCompare(b.prefix, undefined, { numeric: true }));
   if (format === 'json') out.write(`${JSON.stringify(rows, null, 2)}\n`);
-  else out.write(table(['IP PREFIX/ADDRESS', 'IDENTITY', 'FLAGS'], rows.map((r) => [r.prefix, String(r.identity), r.flags])));
+  else
+    out.write(
+      table(
+        ['IP PREFIX/ADDRESS', 'IDENTITY', 'FLAGS'],
+        rows.map((r) => [r.prefix, String(r.identity), r.flags]),
+      ),
+    );
   return 0;
 }
 
