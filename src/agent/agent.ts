@@ -6,7 +6,7 @@ import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { ControllerManager } from '../controllers/index.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { ClusterDnsServer, resolvConf } from '../dns/index.js';
-import { EndpointManager } from '../endpoints/index.js';
+import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
 import { ensureBpffs, ensureHostNetwork, sweepHost } from '../host/index.js';
 import { FileIdentityStore } from '../identity/index.js';
 import { PolicyEngine } from '../policy/index.js';
@@ -41,6 +41,7 @@ export class Agent {
   readonly errors: string[] = [];
   private podSpecs = new Map<string, string>();
   private dnsTimer: NodeJS.Timeout | undefined;
+  private ctGc: { scanned: number; deleted: number; at: string } | undefined;
 
   constructor(
     readonly config: ClusterConfig,
@@ -175,6 +176,15 @@ export class Agent {
       }),
     );
     this.timers.push(setInterval(() => void this.runtime.refreshAll(), 3000));
+    if (this.datapath) {
+      const ct = this.datapath.maps.conntrack;
+      this.timers.push(
+        setInterval(() => {
+          const r = sweepConntrack(ct);
+          this.ctGc = { ...r, at: new Date().toISOString() };
+        }, 30_000),
+      );
+    }
 
     this.api = new ApiServer({ store: this.store, socketPath: p.socket });
     this.api.route('GET', '/v1/status', () => this.status());
@@ -216,7 +226,7 @@ export class Agent {
           name: 'datapath',
           ok: this.datapath !== undefined,
           message: this.datapath
-            ? `eBPF tc programs on ${this.endpoints?.list().filter((e) => e.attached).length ?? 0} endpoint(s), maps pinned at ${BPF_PIN_DIR}`
+            ? `eBPF tc programs on ${this.endpoints?.list().filter((e) => e.attached).length ?? 0} endpoint(s), maps pinned at ${BPF_PIN_DIR}${this.ctGc ? `; conntrack GC ${this.ctGc.deleted}/${this.ctGc.scanned} expired at ${this.ctGc.at}` : ''}`
             : 'disabled: policy is not enforced',
         },
       ],
