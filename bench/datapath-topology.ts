@@ -70,7 +70,8 @@ export class BenchTopology extends Topology {
         clearTimeout(timer);
         reject(e);
       });
-      child.on('exit', (code) => {
+      // 'close', not 'exit': only then has all of stdout been read.
+      child.on('close', (code) => {
         clearTimeout(timer);
         if (code === 0) resolve(out.trim());
         else
@@ -150,14 +151,22 @@ export function iptablesForwardRules(netns: string): number {
 }
 
 /**
- * Removes the namespace's filter table entirely, so that no hook (and no conntrack) stays behind for
- * the other configurations: with nf_tables by deleting the table, with legacy iptables by flushing.
+ * Takes the rules out of the namespace so that nothing (no rule, no conntrack) stays behind for the
+ * other configurations: with nf_tables the whole table goes (`nft`, if installed); otherwise the chain
+ * is flushed (an empty base chain stays hooked, which costs next to nothing). Verified empty after.
  */
 export function iptablesClear(netns: string, nft: boolean): void {
   if (!netns.startsWith(NETNS_PREFIX)) throw new Error(`refusing iptables outside ${NETNS_PREFIX}*`);
-  if (nft) sh('ip', ['netns', 'exec', netns, 'nft', 'delete', 'table', 'ip', 'filter'], { allowFail: true });
-  else {
-    sh('ip', ['netns', 'exec', netns, 'iptables', '-F', 'FORWARD'], { allowFail: true });
-    sh('ip', ['netns', 'exec', netns, 'iptables', '-P', 'FORWARD', 'ACCEPT'], { allowFail: true });
+  let gone = false;
+  if (nft) {
+    try {
+      sh('ip', ['netns', 'exec', netns, 'nft', 'delete', 'table', 'ip', 'filter']);
+      gone = true;
+    } catch {
+      // no nft binary (the nftables package): flush instead
+    }
   }
+  if (!gone) sh('ip', ['netns', 'exec', netns, 'iptables', '-F', 'FORWARD']);
+  const left = iptablesForwardRules(netns);
+  if (left !== 0) throw new Error(`${left} FORWARD rule(s) still in ${netns}`);
 }

@@ -13,10 +13,13 @@
 // CPU 0, this process (the agent's part: draining the event ring) on the others. On these 2-vCPU VMs a
 // request/response pair split over two CPUs runs at a quarter of the rate of one on a single CPU, and
 // the scheduler flips between the two placements: without pinning, a round could differ 4x by chance.
-// PORIN_BENCH_DP_EVENTS=off leaves the event ring unread (the programs then fail to reserve and only
-// count lost events): the datapath's cost without the agent's reading.
+//
+// Events: by default the ring is drained as RingReader.start() does it (woken through epoll whenever
+// records arrive). PORIN_BENCH_DP_EVENTS=poll drains it from a 10 ms timer instead (the kernel then
+// wakes nobody while the reader lags behind); PORIN_BENCH_DP_EVENTS=off leaves it unread (once full,
+// the programs only count lost events): the datapath's cost without the agent's reading.
 import { existsSync, readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
   type DatapathEvent,
@@ -37,6 +40,7 @@ import {
   serverPolicy,
   writeIpcache,
 } from './datapath-policy.js';
+import { type ProgramCost, programCost } from './datapath-progcost.js';
 import { buildTrafficTool, type CountResult, type TrafficTool } from './datapath-tool.js';
 import {
   BenchTopology,
@@ -60,6 +64,9 @@ const EP_CLIENT = 1;
 const EP_SERVER = 2;
 const REMOTES = 5000;
 const POLICIES = 1000;
+
+const EVENT_MODES = ['epoll', 'poll', 'off'] as const;
+type EventMode = (typeof EVENT_MODES)[number];
 
 const CONFIGS = ['a', 'b', 'c', 'd'] as const;
 type Config = (typeof CONFIGS)[number];
@@ -152,6 +159,8 @@ interface Porin {
   dp: LxcDatapath;
   reconciler: PolicyReconciler;
   reader: RingReader<DatapathEvent>;
+  /** Stops reading and frees the reader. */
+  closeReader: () => void;
   events: { count: number };
   world: PolicyWorld;
   serverPolicyEntries: number;
@@ -160,7 +169,7 @@ interface Porin {
 function loadPorin(
   world: PolicyWorld,
   ifindex: { client: number; server: number },
-  readEvents: boolean,
+  events: EventMode,
   log: (l: string) => void,
 ) {
   const t0 = performance.now();
@@ -177,17 +186,31 @@ function loadPorin(
     const rc = reconcileEndpoint(world, reconciler, world.client, EP_CLIENT);
     const rs = reconcileEndpoint(world, reconciler, world.server, EP_SERVER);
     for (const r of [rc, rs]) if (!r.ok) throw new Error(`reconcile: ${r.error?.message}`);
-    const events = { count: 0 };
+    const counter = { count: 0 };
     // The agent always drains the event ring; so does the bench (decoding every record, as the agent).
     const reader = dp.eventReader(() => {
-      events.count++;
+      counter.count++;
     });
-    if (readEvents) reader.start();
+    let timer: NodeJS.Timeout | undefined;
+    if (events === 'epoll') reader.start();
+    else if (events === 'poll') timer = setInterval(() => reader.poll(), 10);
+    const closeReader = () => {
+      if (timer) clearInterval(timer);
+      reader.close();
+    };
     log(
       `  datapath with ${world.policies} CNP(s), ${world.remotes} remote identities: ipcache ${ipcache} entries, ` +
         `server policy ${rs.policyEntries} entries, client ${rc.policyEntries}; loaded in ${(performance.now() - t0).toFixed(0)} ms`,
     );
-    return { dp, reconciler, reader, events, world, serverPolicyEntries: rs.policyEntries } satisfies Porin;
+    return {
+      dp,
+      reconciler,
+      reader,
+      closeReader,
+      events: counter,
+      world,
+      serverPolicyEntries: rs.policyEntries,
+    } satisfies Porin;
   } catch (e) {
     dp.close();
     throw e;
@@ -200,17 +223,20 @@ export async function run(opts: { quick: boolean; log?: (line: string) => void }
     log('skipped: needs root (CAP_BPF, CAP_NET_ADMIN) for namespaces, tc and iptables');
     return [];
   }
-  for (const cmd of ['iperf3', 'gcc', 'iptables-restore', 'ip']) {
+  for (const cmd of ['iperf3', 'gcc', 'iptables-restore', 'ip', 'taskset']) {
     if (!sh('sh', ['-c', `command -v ${cmd} || true`]).trim()) {
       log(`skipped: ${cmd} not installed (scripts/setup.sh installs it)`);
       return [];
     }
   }
-  const seconds = opts.quick ? 1 : 3;
-  const rounds = opts.quick ? 2 : 5;
+  const seconds = opts.quick ? 1 : 2;
+  const rounds = opts.quick ? 2 : 7;
   const latencyOps = opts.quick ? 40 : 200;
   const nft = iptablesIsNft();
-  const readEvents = process.env.PORIN_BENCH_DP_EVENTS !== 'off';
+  const eventsEnv = process.env.PORIN_BENCH_DP_EVENTS ?? 'epoll';
+  if (!(EVENT_MODES as readonly string[]).includes(eventsEnv))
+    throw new Error(`PORIN_BENCH_DP_EVENTS=${eventsEnv}: expected one of ${EVENT_MODES.join(', ')}`);
+  const events = eventsEnv as EventMode;
   const cpus = availableParallelism();
   const pin = cpus >= 2 ? ['cpu=0'] : [];
   const agentCpus = cpus > 2 ? `1-${cpus - 1}` : '1';
@@ -218,7 +244,8 @@ export async function run(opts: { quick: boolean; log?: (line: string) => void }
     .split('\n')
     .map((l) => l.split(' ')[0]!)
     .filter((n) => n.startsWith(NETNS_PREFIX));
-  if (stale.length > 0) log(`warning: namespaces of an earlier run exist (not touched): ${stale.join(', ')}`);
+  if (stale.length > 0)
+    log(`note: namespaces of another (or a crashed) run exist, left alone: ${stale.join(', ')}`);
 
   // Cleanup: a stack of independent steps, run on success, failure and SIGINT/SIGTERM alike.
   const cleanups: Array<[string, () => void]> = [];
@@ -304,7 +331,7 @@ export async function run(opts: { quick: boolean; log?: (line: string) => void }
       sh('taskset', ['-a', '-p', '-c', agentCpus, String(process.pid)]);
     }
     log(
-      `traffic on CPU ${pin.length > 0 ? 0 : 'any'}, this process (event reader${readEvents ? '' : ': OFF'}) on ` +
+      `traffic on CPU ${pin.length > 0 ? 0 : 'any'}, this process (event reader: ${events}) on ` +
         `${pin.length > 0 ? `CPU ${agentCpus}` : 'any'}; ${seconds} s per measurement, ${rounds} rounds`,
     );
 
@@ -327,12 +354,33 @@ export async function run(opts: { quick: boolean; log?: (line: string) => void }
       ['b', worldB],
       ['c', worldC],
     ] as const) {
-      const p = loadPorin(world, ifindex, readEvents, log);
+      const p = loadPorin(world, ifindex, events, log);
       porins[k] = p;
       cleanups.push([`datapath ${k}`, () => p.dp.close()]);
-      cleanups.push([`event reader ${k}`, () => p.reader.close()]);
+      cleanups.push([`event reader ${k}`, () => p.closeReader()]);
     }
     rules = iptablesRules(SERVER.ip, worldC.allowed);
+
+    // The server's to_container alone (BPF_PROG_TEST_RUN), (b) and (c) alternated, before any traffic.
+    const cost: Record<'b' | 'c', ProgramCost[]> = { b: [], c: [] };
+    for (let k = 0; k < 3; k++) {
+      for (const c of ['b', 'c'] as const) {
+        cost[c].push(
+          programCost(
+            porins[c]!.dp,
+            hostPath,
+            { client: CLIENT.ip, server: SERVER.ip, port: ECHO_PORT, ifindex: ifindex.server },
+            { repeat: 200_000, syns: 2000, sportBase: 2000 + k * 2100 },
+          ),
+        );
+      }
+    }
+    const costMed = (c: 'b' | 'c', f: keyof ProgramCost) => median(cost[c].map((x) => x[f]));
+    log(
+      `  to_container per packet (BPF_PROG_TEST_RUN, medians of 3): established ${costMed('b', 'establishedNs').toFixed(0)} ns (b), ` +
+        `${costMed('c', 'establishedNs').toFixed(0)} ns (c); SYN of a new connection ${costMed('b', 'synNs').toFixed(0)} ns (b), ` +
+        `${costMed('c', 'synNs').toFixed(0)} ns (c)`,
+    );
 
     // Servers in the server pod: the echo server (request/response, new connections) and iperf3.
     const echo = topo.start(nsServer, tool.path, [...pin, 'server', SERVER.ip, String(ECHO_PORT)]);
@@ -389,6 +437,7 @@ export async function run(opts: { quick: boolean; log?: (line: string) => void }
     /** This process's CPU time per second of measuring, per configuration (the event reader's cost). */
     const ownCpu: Record<Config, number[]> = { a: [], b: [], c: [], d: [] };
     const tRounds = performance.now();
+    const loadBefore = loadavg()[0]!;
     for (let r = 0; r < rounds; r++) {
       const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]!);
       const line: string[] = [];
@@ -428,7 +477,11 @@ export async function run(opts: { quick: boolean; log?: (line: string) => void }
     log(
       `  this process's CPU while measuring (median, % of one CPU): ${CONFIGS.map((c) => `${c} ${(100 * median(ownCpu[c])).toFixed(0)} %`).join(', ')}`,
     );
-    log(`rounds: ${(roundsSeconds / rounds).toFixed(1)} s each, ${roundsSeconds.toFixed(0)} s in all`);
+    log(
+      `rounds: ${(roundsSeconds / rounds).toFixed(1)} s each, ${roundsSeconds.toFixed(0)} s in all; ` +
+        `1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after ` +
+        `(the bench itself keeps about one CPU busy: more means other work shared the machine)`,
+    );
 
     // Policy change → map written, with the (c) load: upsert (then remove) one CNP on the server.
     const pc = porins.c!;
@@ -520,13 +573,26 @@ export async function run(opts: { quick: boolean; log?: (line: string) => void }
         });
       }
     }
+    for (const [f, what] of [
+      ['establishedNs', 'an established packet'],
+      ['synNs', 'the SYN of a new connection'],
+    ] as const) {
+      for (const c of ['b', 'c'] as const) {
+        out.push({
+          name: `to_container (server ingress) on ${what}, ${CONFIG_LABEL[c]} (BPF_PROG_TEST_RUN)`,
+          value: costMed(c, f),
+          unit: 'ns',
+          ...(c === 'c' ? { baseline: { name: '(b)', value: costMed('b', f) } } : {}),
+        });
+      }
+    }
     const pAdd50 = percentile(addMs, 50);
     const pAdd99 = percentile(addMs, 99);
     log(
-      `policy change → map written (engine upsert → reconcile done), ${POLICIES} CNPs + ${REMOTES} identities: ` +
+      `policy change → map written (engine upsert → reconcile done), ${POLICIES.toLocaleString('en')} CNPs + ${REMOTES.toLocaleString('en')} identities: ` +
         `add p50 ${pAdd50.toFixed(2)} ms p99 ${pAdd99.toFixed(2)} ms; remove p50 ${percentile(removeMs, 50).toFixed(2)} ms p99 ${percentile(removeMs, 99).toFixed(2)} ms`,
     );
-    const what = `policy change → map written (${POLICIES} CNPs, ${REMOTES} identities)`;
+    const what = `policy change → map written (${POLICIES.toLocaleString('en')} CNPs, ${REMOTES.toLocaleString('en')} identities)`;
     out.push({ name: `${what}: add one CNP, p50`, value: pAdd50, unit: 'ms' });
     out.push({ name: `${what}: add one CNP, p99`, value: pAdd99, unit: 'ms' });
     out.push({ name: `${what}: remove one CNP, p50`, value: percentile(removeMs, 50), unit: 'ms' });
