@@ -23,8 +23,12 @@ const allowed = {
   probe: [],
   datapath: ['policy', 'identity', 'ipcache', 'net', 'labels'],
   endpoints: ['datapath', 'policy', 'net', 'identity'],
-  agent: ['endpoints', 'config', 'host', 'resources', 'store', 'controllers', 'api', 'cni', 'runtime', 'dns', 'workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'probe'],
-  cli: ['datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'store', 'runtime', 'probe'],
+  flow: ['api', 'datapath', 'identity', 'labels', 'monitor', 'net', 'policy'],
+  monitor: ['datapath'],
+  metrics: ['api', 'flow'],
+  policylog: ['flow', 'policy'],
+  agent: ['flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'store', 'controllers', 'api', 'cni', 'runtime', 'dns', 'workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'probe'],
+  cli: ['flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'store', 'runtime', 'probe'],
 };
 
 const files = [];

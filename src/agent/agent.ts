@@ -17,6 +17,7 @@ import { workloadForContainer } from '../workloads/index.js';
 import { clusterDefaults, hostAddress } from './cluster-defaults.js';
 import { cniPort } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
+import { FlowPipeline } from './flow-pipeline.js';
 import { PolicySync } from './policy-sync.js';
 import { ServiceNatSync } from './service-nat-sync.js';
 
@@ -29,6 +30,7 @@ export class Agent {
   private dns!: ClusterDnsServer;
   private nat!: ServiceNatSync;
   private api!: ApiServer;
+  private flows: FlowPipeline | undefined;
   engine!: PolicyEngine;
   datapath: LxcDatapath | undefined;
   endpoints: EndpointManager | undefined;
@@ -203,6 +205,23 @@ export class Agent {
       endpoints: this.endpoints,
       datapath: this.datapath,
     });
+    this.flows = await FlowPipeline.create(c, this.datapath, this.engine, this.endpoints, this.store, (m) =>
+      this.log(m),
+    );
+    await this.flows.start(this.api);
+    this.policy.onRegeneration = (seconds) => this.flows?.metrics.observeRegeneration(seconds);
+    const gauges = () => {
+      const m = this.flows?.metrics;
+      if (!m) return;
+      m.setEndpoints(this.endpoints?.list().length ?? this.engine.listEndpoints().length);
+      const u = this.endpoints?.reconciler.usage();
+      if (u) {
+        m.setMapPressure('porin_policy', u.policy.used / u.policy.max);
+        m.setMapPressure('porin_policy_addr', u.addr.used / u.addr.max);
+      }
+    };
+    gauges();
+    this.timers.push(setInterval(gauges, 5000));
     await this.api.listen();
     this.nat.trigger();
     refreshDns();
@@ -238,6 +257,7 @@ export class Agent {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     await this.api?.close();
+    await this.flows?.stop();
     for (const u of this.unwatch.splice(0)) u();
     this.nat?.stop();
     this.policy?.stop();

@@ -39,6 +39,8 @@ export class PolicySync {
   private readonly sandboxIPs = new Map<string, string>();
   /** The store revision whose changes the engine and the datapath have applied (`porin policy wait`). */
   appliedRevision = 0;
+  /** Told how long each policy-driven regeneration took (seconds), for the regeneration histogram. */
+  onRegeneration: ((seconds: number) => void) | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -93,6 +95,7 @@ export class PolicySync {
       if (changes.endpoints.length > 0) {
         this.endpoints?.apply(changes.endpoints);
         const ms = performance.now() - t0;
+        this.onRegeneration?.(ms / 1000);
         if (isPolicy(ev.object))
           this.log(
             `policy ${ev.type.toLowerCase()} ${ev.object.kind} ${ev.object.metadata.name}: ${changes.endpoints.length} endpoint(s) updated in ${ms.toFixed(1)} ms`,

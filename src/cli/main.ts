@@ -10,6 +10,7 @@ import { clusterProbe } from './cluster-probe.js';
 import { clusterStatus } from './cluster-status.js';
 import { clusterUp } from './cluster-up.js';
 import { bpfCommand, endpointCommand } from './debug-commands.js';
+import { observeCommand } from './observe.js';
 import { type Out, paint, stdoutOut } from './output.js';
 import { policyGet } from './policy-get.js';
 import { policyMatrixCommand } from './policy-matrix.js';
@@ -36,6 +37,10 @@ Embedded cluster (root; pods are network namespaces running real processes):
   exec POD [-n NS] -- CMD…      run a command inside the pod's network namespace
   logs POD [-c C] [-f]          a container's output
   probe [--ports 80/TCP,…]      real connections from every pod to every pod (-o table|json, as policy matrix)
+
+Observability (root):
+  observe [filters] [-f]        flows with verdicts and the policies behind them (Hubble's flags and
+                                output: --pod, --verdict DROPPED, --print-policy-names, -o compact|json|table)
 
 Datapath (root):
   endpoint list                 endpoints, identities, enforcement and datapath status
@@ -70,6 +75,7 @@ const CLUSTER: Record<string, Command> = {
   logs: clusterLogs,
   probe: clusterProbe,
   endpoint: endpointCommand,
+  observe: observeCommand,
   bpf: bpfCommand,
 };
 
