@@ -17,6 +17,7 @@ import { workloadForContainer } from '../workloads/index.js';
 import { clusterDefaults, hostAddress } from './cluster-defaults.js';
 import { cniPort } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
+import { FlowAuditor } from './flow-auditor.js';
 import { FlowPipeline } from './flow-pipeline.js';
 import { PolicySync } from './policy-sync.js';
 import { ServiceNatSync } from './service-nat-sync.js';
@@ -31,6 +32,7 @@ export class Agent {
   private nat!: ServiceNatSync;
   private api!: ApiServer;
   private flows: FlowPipeline | undefined;
+  private auditor: FlowAuditor | undefined;
   engine!: PolicyEngine;
   datapath: LxcDatapath | undefined;
   endpoints: EndpointManager | undefined;
@@ -134,6 +136,14 @@ export class Agent {
       );
     } else this.log('datapath disabled (PORIN_DATAPATH=off): no policy enforcement');
     this.policy = new PolicySync(this.store, this.engine, this.endpoints, c, (m) => this.log(m));
+    // Audit mode: a second engine holds every policy; flows the datapath forwarded are checked against it.
+    const auditEngine = new PolicyEngine({
+      cluster: c.clusterName,
+      deploymentsAsPods: false,
+      localNode: c.nodeName,
+    });
+    this.policy.auditEngine = auditEngine;
+    this.auditor = new FlowAuditor(auditEngine, (p) => this.policy.isAudit(p));
     await this.policy.start();
 
     const hostIP = hostAddress();

@@ -7,6 +7,7 @@ import type { RouteTable } from '../api/index.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import type { DatapathEvent, LxcDatapath, RingReader } from '../datapath/index.js';
 import type { EndpointManager } from '../endpoints/index.js';
+import { FlowBuilder } from '../flow/flow-builder.js';
 import { registerFlowRoutes } from '../flow/flow-routes.js';
 import { FlowService } from '../flow/flow-service.js';
 import { FlowStore } from '../flow/flow-store.js';
@@ -15,6 +16,7 @@ import { Monitor } from '../monitor/monitor.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { PolicyLogger, parseNetworkLogging } from '../policylog/index.js';
 import type { ObjectStore } from '../store/index.js';
+import type { FlowAuditor } from './flow-auditor.js';
 import { AgentFlowContext } from './flow-context.js';
 
 /**
@@ -47,6 +49,7 @@ export class FlowPipeline {
     endpoints: EndpointManager | undefined,
     objects: ObjectStore,
     log: (m: string) => void,
+    auditor: FlowAuditor | undefined,
   ) {
     const context = new AgentFlowContext(engine, endpoints, config.clusterName);
     // Annotations for delegated logging come from the objects the engine already holds.
@@ -94,10 +97,11 @@ export class FlowPipeline {
     endpoints: EndpointManager | undefined,
     objects: ObjectStore,
     log: (m: string) => void,
+    auditor?: FlowAuditor,
   ): Promise<FlowPipeline> {
     mkdirSync(join(config.stateDir, 'logs'), { recursive: true });
     const store = FlowStore.open({ path: join(config.stateDir, 'flows.db') });
-    return new FlowPipeline(config, datapath, store, engine, endpoints, objects, log);
+    return new FlowPipeline(config, datapath, store, engine, endpoints, objects, log, auditor);
   }
 
   async start(api: RouteTable): Promise<void> {

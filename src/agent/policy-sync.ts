@@ -2,10 +2,11 @@
 import { hostVethName } from '../cni/index.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import type { EndpointManager } from '../endpoints/index.js';
-import type { PolicyEngine } from '../policy/index.js';
+import type { ChangeSummary, PolicyEngine } from '../policy/index.js';
 import type { Pod, Resource } from '../resources/index.js';
 import type { SandboxRecord } from '../runtime/index.js';
 import type { ObjectStore, Unsubscribe } from '../store/index.js';
+import { isAuditPolicy } from './flow-auditor.js';
 
 /** The cluster DNS server runs on the host but stands in policy as the kube-dns pods would. */
 export function dnsEndpoint(c: ClusterConfig): Pod {
@@ -35,6 +36,9 @@ export function dnsEndpoint(c: ClusterConfig): Pod {
 
 export class PolicySync {
   private unwatch: Unsubscribe | undefined;
+  /** Holds every policy, audit-mode ones included, for AUDIT flow verdicts. */
+  auditEngine: PolicyEngine | undefined;
+  private readonly auditPolicies = new Set<string>();
   /** Addresses of local sandboxes, for pod events that arrive before the pod's status carries one. */
   private readonly sandboxIPs = new Map<string, string>();
   /** The store revision whose changes the engine and the datapath have applied (`porin policy wait`). */
@@ -64,12 +68,12 @@ export class PolicySync {
       'CiliumNetworkPolicy',
       'CiliumClusterwideNetworkPolicy',
     ] as const;
-    this.engine.upsert(dnsEndpoint(this.config));
+    this.apply(false, dnsEndpoint(this.config));
     let from: string | undefined;
     for (const kind of kinds) {
       const list = await this.store.list(kind);
       from ??= list.resourceVersion;
-      for (const o of list.items) this.engine.upsert(this.withAddress(o));
+      for (const o of list.items) this.apply(false, o);
     }
     this.appliedRevision = Number(from ?? 0);
     this.unwatch = this.store.watch({}, from, (ev) => {
@@ -84,14 +88,30 @@ export class PolicySync {
     });
   }
 
+  /**
+   * Applies a change to the engines. A policy in audit mode (annotation `porin.io/audit-mode: "true"`)
+   * reaches only the audit engine: the enforcing engine (and so the datapath) never sees it.
+   */
+  private apply(deleted: boolean, object: Resource): ChangeSummary {
+    const o = this.withAddress(object);
+    if (isPolicy(o)) {
+      const k = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+      if (!deleted && isAuditPolicy(o.metadata.annotations)) this.auditPolicies.add(k);
+      else this.auditPolicies.delete(k);
+    }
+    if (this.auditEngine) {
+      if (deleted) this.auditEngine.remove(o);
+      else this.auditEngine.upsert(o);
+    }
+    if (deleted || (isPolicy(o) && isAuditPolicy(o.metadata.annotations))) return this.engine.remove(o);
+    return this.engine.upsert(o);
+  }
+
   private onEvent(type: string, object: Resource): void {
     const ev = { type, object };
     {
       const t0 = performance.now();
-      const changes =
-        ev.type === 'DELETED'
-          ? this.engine.remove(ev.object)
-          : this.engine.upsert(this.withAddress(ev.object));
+      const changes = this.apply(ev.type === 'DELETED', ev.object);
       if (changes.endpoints.length > 0) {
         this.endpoints?.apply(changes.endpoints);
         const ms = performance.now() - t0;
@@ -111,11 +131,16 @@ export class PolicySync {
     return { ...o, status: { ...(o.status ?? {}), podIP: ip, podIPs: [{ ip }] } };
   }
 
+  /** Is this policy in audit mode? */
+  isAudit(p: { kind: string; namespace?: string; name: string }): boolean {
+    return this.auditPolicies.has(`${p.kind}/${p.namespace ?? ''}/${p.name}`);
+  }
+
   /** Called by the runtime once a pod's sandbox has its address, before its containers start. */
   sandboxReady(pod: Pod, rec: SandboxRecord): void {
     // The store learns the address only after readiness; the engine needs it now.
     this.sandboxIPs.set(`${rec.namespace}/${rec.name}`, rec.ip!);
-    const changes = this.engine.upsert(this.withAddress(pod));
+    const changes = this.apply(false, pod);
     if (!this.endpoints) return;
     const key = `${rec.namespace}/${rec.name}`;
     this.endpoints.ready(key, hostVethName(rec.uid), rec.ip!);
@@ -132,7 +157,7 @@ export class PolicySync {
   }
 }
 
-function isPolicy(r: Resource): boolean {
+export function isPolicy(r: Resource): boolean {
   return (
     r.kind === 'NetworkPolicy' ||
     r.kind === 'CiliumNetworkPolicy' ||
