@@ -32,7 +32,6 @@ export class Agent {
   private nat!: ServiceNatSync;
   private api!: ApiServer;
   private flows: FlowPipeline | undefined;
-  private auditor: FlowAuditor | undefined;
   engine!: PolicyEngine;
   datapath: LxcDatapath | undefined;
   endpoints: EndpointManager | undefined;
@@ -143,7 +142,7 @@ export class Agent {
       localNode: c.nodeName,
     });
     this.policy.auditEngine = auditEngine;
-    this.auditor = new FlowAuditor(auditEngine, (p) => this.policy.isAudit(p));
+    const auditor = new FlowAuditor(auditEngine, (p) => this.policy.isAudit(p));
     await this.policy.start();
 
     const hostIP = hostAddress();
@@ -215,8 +214,13 @@ export class Agent {
       endpoints: this.endpoints,
       datapath: this.datapath,
     });
-    this.flows = await FlowPipeline.create(c, this.datapath, this.engine, this.endpoints, this.store, (m) =>
-      this.log(m),
+    this.flows = await FlowPipeline.create(
+      c,
+      this.datapath,
+      this.engine,
+      this.endpoints,
+      this.store,
+      auditor,
     );
     await this.flows.start(this.api);
     this.policy.onRegeneration = (seconds) => this.flows?.metrics.observeRegeneration(seconds);

@@ -42,13 +42,12 @@ export class FlowPipeline {
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(
-    private readonly config: ClusterConfig,
+    config: ClusterConfig,
     private readonly datapath: LxcDatapath | undefined,
     store: FlowStore,
     engine: PolicyEngine,
     endpoints: EndpointManager | undefined,
     objects: ObjectStore,
-    log: (m: string) => void,
     auditor: FlowAuditor | undefined,
   ) {
     const context = new AgentFlowContext(engine, endpoints, config.clusterName);
@@ -84,8 +83,19 @@ export class FlowPipeline {
       store,
       observers: [this.metrics, this.logger],
     });
-    this.monitor.subscribe(this.service);
-    void log;
+    if (auditor) {
+      // Build here to give audit mode its say before the flow is stored, counted and logged.
+      const builder = new FlowBuilder(context, { nodeName: config.nodeName });
+      const service = this.service;
+      this.monitor.subscribe({
+        onEvent(ev, timeNs) {
+          const flow = builder.build(ev, timeNs);
+          auditor.apply(flow);
+          service.ingestFlow(flow, timeNs);
+        },
+        onLost: (source, count, timeNs) => service.onLost(source, count, timeNs),
+      });
+    } else this.monitor.subscribe(this.service);
   }
 
   private readonly unwatch: () => void;
@@ -96,12 +106,11 @@ export class FlowPipeline {
     engine: PolicyEngine,
     endpoints: EndpointManager | undefined,
     objects: ObjectStore,
-    log: (m: string) => void,
     auditor?: FlowAuditor,
   ): Promise<FlowPipeline> {
     mkdirSync(join(config.stateDir, 'logs'), { recursive: true });
     const store = FlowStore.open({ path: join(config.stateDir, 'flows.db') });
-    return new FlowPipeline(config, datapath, store, engine, endpoints, objects, log, auditor);
+    return new FlowPipeline(config, datapath, store, engine, endpoints, objects, auditor);
   }
 
   async start(api: RouteTable): Promise<void> {
