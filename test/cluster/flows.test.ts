@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClusterHarness } from './cluster-harness.js';
@@ -119,5 +119,44 @@ describe('flows: observe, durable history, metrics, policy logging', { skip: !ro
     assert.equal((rec.src as { pod_name: string }).pod_name, 'xwing');
     assert.deepEqual(rec.policies, [{ name: 'rule1', namespace: 'default', kind: 'CiliumNetworkPolicy' }]);
     assert.ok(Number(rec.count) >= 1);
+  });
+
+  it('audit mode: a policy annotated porin.io/audit-mode does not drop; its would-be drops are AUDIT flows', async () => {
+    const audit = {
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumNetworkPolicy',
+      metadata: {
+        name: 'no-tiefighters',
+        namespace: 'default',
+        annotations: { 'porin.io/audit-mode': 'true' },
+      },
+      spec: {
+        endpointSelector: { matchLabels: { class: 'deathstar' } },
+        ingressDeny: [{ fromEndpoints: [{ matchLabels: { class: 'tiefighter' } }] }],
+      },
+    };
+    const file = join(h.stateDir, '..', 'audit.json');
+    writeFileSync(file, JSON.stringify(audit));
+    await h.ok(['apply', '-f', file]);
+    await new Promise((r) => setTimeout(r, 300));
+    const out = await h.ok([
+      'exec',
+      'tiefighter',
+      '--',
+      'curl',
+      '-s',
+      '-m',
+      '3',
+      '-XPOST',
+      'deathstar/v1/request-landing',
+    ]);
+    assert.equal(out.trim(), 'Ship landed', 'audit mode never drops');
+    await new Promise((r) => setTimeout(r, 500));
+    const flows = lines(await h.ok(['observe', '--verdict', 'AUDIT', '-o', 'json']));
+    assert.ok(flows.length > 0, 'AUDIT flows');
+    for (const f of flows) {
+      assert.equal(f.flow.source?.pod_name, 'tiefighter');
+      assert.match(JSON.stringify(f.flow.ingress_denied_by), /no-tiefighters/);
+    }
   });
 });
