@@ -9,7 +9,7 @@ import {
 } from '../identity/index.js';
 import { IPCache } from '../ipcache/index.js';
 import { LabelFilter, LabelSet, NAMESPACE_NAME_LABEL, podSecurityLabels, Selector } from '../labels/index.js';
-import { type Prefix, parseIP } from '../net/cidr.js';
+import { type Prefix, parseIP, prefixContainsAddr } from '../net/cidr.js';
 import type {
   CiliumNetworkPolicy,
   Deployment,
@@ -31,6 +31,8 @@ import {
   type Enforcement,
   type ResolveContext,
   resolveEndpoint,
+  type SubjectGroup,
+  subjectGroups,
 } from './resolve-endpoint.js';
 import type { Peer, PolicyRule, PolicyRuleSet } from './rule.js';
 import { cidrMatcher, type IdentityMatcher, labelMatcher, SelectorCache } from './selector-cache.js';
@@ -87,11 +89,17 @@ export class PolicyEngine implements ResolveContext {
   private readonly portsByIdentity = new Map<number, NamedPort[]>();
   /** Port name → endpoints declaring it. */
   private readonly portHolders = new Map<string, Set<string>>();
+  /** Port name → identities declaring it (derived from portHolders; cleared when endpoints change). */
+  private readonly portIdentities = new Map<string, Set<number>>();
+  /** Port name → endpoints declaring it, sorted by address (same lifetime as portIdentities). */
+  private readonly portHoldersIn = new Map<string, Endpoint[]>();
   /** matcher key → policies using it as a peer. */
   private readonly matcherUsers = new Map<string, Set<string>>();
   private readonly resolved = new Map<string, EndpointPolicy>();
   private pendingChanges = new Set<string>();
   revision = 0;
+  /** Rebuilt after any policy change (selection sets inside stay live as identities come and go). */
+  private subjectIndexCache: { group: SubjectGroup; selected?: ReadonlySet<number> }[] | undefined;
 
   constructor(opts: PolicyEngineOptions = {}) {
     this.cluster = opts.cluster ?? 'default';
@@ -226,6 +234,7 @@ export class PolicyEngine implements ResolveContext {
   }
 
   private upsertPolicy(r: NetworkPolicy | CiliumNetworkPolicy): void {
+    this.subjectIndexCache = undefined;
     const key = resourceKey(r);
     const rules =
       r.kind === 'NetworkPolicy'
@@ -254,6 +263,7 @@ export class PolicyEngine implements ResolveContext {
   }
 
   private dropPolicy(key: string, old: StoredPolicy): void {
+    this.subjectIndexCache = undefined;
     this.policies.delete(key);
     this.markSubjects(old.rules);
     this.releasePolicyResources(key, old, new Set());
@@ -268,6 +278,7 @@ export class PolicyEngine implements ResolveContext {
       if (users && users.size === 0) {
         this.matcherUsers.delete(m);
         this.selectors.forget(m);
+        this.subjectIndexCache = undefined;
       }
     }
     for (const id of old.cidrIdentities) {
@@ -390,6 +401,10 @@ export class PolicyEngine implements ResolveContext {
     // only after the new one is acquired, so a shared identity never drops to zero references in between.
     if (prev) this.endpointsByIdentity.get(prev.identity.id)?.delete(key);
     for (const p of prev?.ports ?? []) this.portHolders.get(p.name)?.delete(key);
+    if (prev?.ports.length || next?.ports.length) {
+      this.portIdentities.clear();
+      this.portHoldersIn.clear();
+    }
     for (const p of next?.ports ?? []) {
       let set = this.portHolders.get(p.name);
       if (!set) {
@@ -532,6 +547,23 @@ export class PolicyEngine implements ResolveContext {
 
   // ---- ResolveContext ------------------------------------------------------------------------
 
+  subjectIndex(): readonly { group: SubjectGroup; selected?: ReadonlySet<number> }[] {
+    if (!this.subjectIndexCache) {
+      const out: { group: SubjectGroup; selected?: ReadonlySet<number> }[] = [];
+      for (const p of this.policies.values()) {
+        for (const group of subjectGroups(p.rules)) {
+          out.push(
+            group.subject.kind === 'endpoints'
+              ? { group, selected: this.selectors.selections(labelMatcher(group.subject.selector)) }
+              : { group },
+          );
+        }
+      }
+      this.subjectIndexCache = out;
+    }
+    return this.subjectIndexCache;
+  }
+
   *ruleSets(): Iterable<PolicyRuleSet> {
     for (const p of this.policies.values()) yield p.rules;
   }
@@ -554,11 +586,40 @@ export class PolicyEngine implements ResolveContext {
     return this.portsByIdentity.get(identity) ?? [];
   }
 
-  *namedPortHolders(name: string): Iterable<Endpoint> {
-    for (const key of this.portHolders.get(name) ?? []) {
-      const ep = this.endpointsByKey.get(key);
-      if (ep) yield ep;
+  namedPortIdentities(name: string): Iterable<number> {
+    let ids = this.portIdentities.get(name);
+    if (!ids) {
+      ids = new Set<number>();
+      for (const key of this.portHolders.get(name) ?? []) {
+        const ep = this.endpointsByKey.get(key);
+        if (ep) ids.add(ep.identity.id);
+      }
+      this.portIdentities.set(name, ids);
     }
+    return ids;
+  }
+
+  namedPortHolders(name: string, within: Prefix): Iterable<Endpoint> {
+    // Holders of a name sorted by address: an address block is a contiguous range, found by binary search.
+    let sorted = this.portHoldersIn.get(name);
+    if (!sorted) {
+      sorted = [];
+      for (const key of this.portHolders.get(name) ?? []) {
+        const ep = this.endpointsByKey.get(key);
+        if (ep?.address) sorted.push(ep);
+      }
+      sorted.sort((a, b) => cmpAddr(a.address!, b.address!));
+      this.portHoldersIn.set(name, sorted);
+    }
+    const lo = { family: within.family, addr: within.addr };
+    let i = lowerBound(sorted, lo);
+    const out: Endpoint[] = [];
+    for (; i < sorted.length; i++) {
+      const a = sorted[i]!.address!;
+      if (!prefixContainsAddr(within, a.family, a.addr)) break;
+      out.push(sorted[i]!);
+    }
+    return out;
   }
 
   serviceBackends(peer: Extract<Peer, { kind: 'service' }>): { selector?: Selector; addresses: Prefix[] } {
@@ -636,4 +697,19 @@ function peerMatchers(set: PolicyRuleSet): IdentityMatcher[] {
     for (const s of r.requires ?? []) out.push(labelMatcher(s));
   }
   return out;
+}
+
+function cmpAddr(a: { family: number; addr: bigint }, b: { family: number; addr: bigint }): number {
+  return a.family - b.family || (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0);
+}
+
+function lowerBound(sorted: readonly Endpoint[], x: { family: number; addr: bigint }): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cmpAddr(sorted[mid]!.address!, x) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

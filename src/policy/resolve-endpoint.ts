@@ -26,13 +26,20 @@ export interface ResolveContext {
   /** The local host may always reach pods (Cilium's --allow-localhost=always in Kubernetes mode). */
   readonly allowLocalhost: boolean;
   ruleSets(): Iterable<PolicyRuleSet>;
+  /**
+   * Every subject group with, for endpoint subjects, the live set of identities it selects (a fast path
+   * for resolution; without it each group is tested with subjectSelects).
+   */
+  subjectIndex?(): readonly { group: SubjectGroup; selected?: ReadonlySet<number> }[];
   subjectSelects(rule: Pick<PolicyRule, 'subject'>, ep: Endpoint): boolean;
   selections(m: IdentityMatcher): ReadonlySet<number>;
   identity(id: number): Identity | undefined;
   /** Named ports declared by the pods that carry this identity. */
   namedPortsOf(identity: number): readonly NamedPort[];
   /** Every endpoint that declares a port of this name (for egress named ports toward any peer or an address block). */
-  namedPortHolders(name: string): Iterable<Pick<Endpoint, 'identity' | 'address' | 'ports'>>;
+  namedPortHolders(name: string, within: Prefix): Iterable<Pick<Endpoint, 'identity' | 'address' | 'ports'>>;
+  /** The identities whose pods declare a port of this name. */
+  namedPortIdentities(name: string): Iterable<number>;
   /** A toServices peer: the backends' selector (services with a selector) or their addresses. */
   serviceBackends(peer: Extract<Peer, { kind: 'service' }>): { selector?: Selector; addresses: Prefix[] };
 }
@@ -51,16 +58,23 @@ export function resolveEndpoint(ep: Endpoint, ctx: ResolveContext): EndpointPoli
   const selecting: PolicyRule[] = [];
   const deny: Record<Direction, PolicyRef[]> = { ingress: [], egress: [] };
   const selected: Record<Direction, boolean> = { ingress: false, egress: false };
-  for (const set of ctx.ruleSets()) {
-    // A policy's rules share few subjects (usually one): test each subject once.
-    for (const g of subjectGroups(set)) {
-      if (!ctx.subjectSelects(g, ep)) continue;
-      for (const d of g.defaults) {
-        selected[d.direction] = true;
-        if (d.enabled && !deny[d.direction].includes(d.policy)) deny[d.direction].push(d.policy);
-      }
-      for (const r of g.rules) selecting.push(r);
+  const take = (g: SubjectGroup) => {
+    for (const d of g.defaults) {
+      selected[d.direction] = true;
+      if (d.enabled && !deny[d.direction].includes(d.policy)) deny[d.direction].push(d.policy);
     }
+    for (const r of g.rules) selecting.push(r);
+  };
+  const index = ctx.subjectIndex?.();
+  if (index) {
+    const id = ep.identity.id;
+    for (const { group, selected: sel } of index) {
+      if (sel ? ep.kind !== 'node' && sel.has(id) : ctx.subjectSelects(group, ep)) take(group);
+    }
+  } else {
+    // A policy's rules share few subjects (usually one): test each subject once.
+    for (const set of ctx.ruleSets())
+      for (const g of subjectGroups(set)) if (ctx.subjectSelects(g, ep)) take(g);
   }
   const warnings: string[] = [];
   const build = (direction: Direction): DirectionPolicy => {
@@ -82,7 +96,7 @@ export function resolveEndpoint(ep: Endpoint, ctx: ResolveContext): EndpointPoli
   return { endpoint: ep, ingress: build('ingress'), egress: build('egress'), rules: selecting, warnings };
 }
 
-interface SubjectGroup {
+export interface SubjectGroup {
   subject: PolicyRule['subject'];
   rules: PolicyRule[];
   defaults: PolicyRuleSet['defaults'];
@@ -91,7 +105,7 @@ interface SubjectGroup {
 const groups = new WeakMap<PolicyRuleSet, SubjectGroup[]>();
 
 /** The rules and default-deny contributions of a policy, grouped by subject (computed once per rule set). */
-function subjectGroups(set: PolicyRuleSet): SubjectGroup[] {
+export function subjectGroups(set: PolicyRuleSet): SubjectGroup[] {
   let g = groups.get(set);
   if (g) return g;
   const byKey = new Map<string, SubjectGroup>();
@@ -214,14 +228,16 @@ function addRule(
         for (const np of ctx.namedPortsOf(peer.id)) add(peer, np);
       } else if (peer.kind === 'fqdn') {
       } else {
-        for (const holder of ctx.namedPortHolders(spec.name)) {
+        if (peer.kind === 'identity') {
+          // Every identity whose pods declare the name: entries are per identity, so use its pods' union.
+          for (const id of ctx.namedPortIdentities(spec.name))
+            for (const np of ctx.namedPortsOf(id)) add(identityPeer(id), np);
+          continue;
+        }
+        if (peer.kind !== 'prefix') continue;
+        for (const holder of ctx.namedPortHolders(spec.name, peer.prefix)) {
           let target: EntryPeer | undefined;
-          if (peer.kind === 'identity') target = identityPeer(holder.identity.id);
-          else if (
-            peer.kind === 'prefix' &&
-            holder.address &&
-            prefixContainsAddr(peer.prefix, holder.address.family, holder.address.addr)
-          ) {
+          if (holder.address) {
             target = {
               kind: 'prefix',
               prefix: {
