@@ -123,15 +123,21 @@ export class FlowPipeline {
     if (this.datapath) {
       const dp = this.datapath;
       this.reader = dp.eventReader((e) => this.monitor.push(e));
-      this.reader.start();
-      this.timer = setInterval(() => this.monitor.sampleDatapathLost(dp.eventsLost()), 1000);
+      // Drained on a 10 ms timer rather than woken per event: being woken for nearly every event cost
+      // 8–25 % of the new-connection rate in the datapath bench, polling about nothing (≈ not reading).
+      const reader = this.reader;
+      let ticks = 0;
+      this.timer = setInterval(() => {
+        reader.poll();
+        if (++ticks % 100 === 0) this.monitor.sampleDatapathLost(dp.eventsLost());
+      }, 10);
       this.timer.unref();
     }
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.reader?.stop();
+    this.reader?.poll();
     this.unwatch();
     await this.service.close();
     await this.logger.close();
