@@ -92,7 +92,7 @@ export class PolicyEngine implements ResolveContext {
   /** Port name → identities declaring it (derived from portHolders; cleared when endpoints change). */
   private readonly portIdentities = new Map<string, Set<number>>();
   /** Port name → endpoints declaring it, sorted by address (same lifetime as portIdentities). */
-  private readonly portHoldersIn = new Map<string, Endpoint[]>();
+  private readonly portHoldersIn = new Map<string, { v4: { n: number; ep: Endpoint }[]; v6: Endpoint[] }>();
   /** matcher key → policies using it as a peer. */
   private readonly matcherUsers = new Map<string, Set<string>>();
   private readonly resolved = new Map<string, EndpointPolicy>();
@@ -600,25 +600,34 @@ export class PolicyEngine implements ResolveContext {
   }
 
   namedPortHolders(name: string, within: Prefix): Iterable<Endpoint> {
-    // Holders of a name sorted by address: an address block is a contiguous range, found by binary search.
-    let sorted = this.portHoldersIn.get(name);
-    if (!sorted) {
-      sorted = [];
+    // Holders of a name by address: IPv4 ones sorted by their 32-bit value, so an address block is a
+    // contiguous range found by binary search; IPv6 ones are few and scanned.
+    let idx = this.portHoldersIn.get(name);
+    if (!idx) {
+      const v4: { n: number; ep: Endpoint }[] = [];
+      const v6: Endpoint[] = [];
       for (const key of this.portHolders.get(name) ?? []) {
         const ep = this.endpointsByKey.get(key);
-        if (ep?.address) sorted.push(ep);
+        if (!ep?.address) continue;
+        if (ep.address.family === 4) v4.push({ n: Number(ep.address.addr), ep });
+        else v6.push(ep);
       }
-      sorted.sort((a, b) => cmpAddr(a.address!, b.address!));
-      this.portHoldersIn.set(name, sorted);
+      v4.sort((a, b) => a.n - b.n);
+      idx = { v4, v6 };
+      this.portHoldersIn.set(name, idx);
     }
-    const lo = { family: within.family, addr: within.addr };
-    let i = lowerBound(sorted, lo);
+    if (within.family === 6) return idx.v6.filter((ep) => prefixContainsAddr(within, 6, ep.address!.addr));
+    const lo = Number(within.addr);
+    const hi = lo + 2 ** (32 - within.bits);
     const out: Endpoint[] = [];
-    for (; i < sorted.length; i++) {
-      const a = sorted[i]!.address!;
-      if (!prefixContainsAddr(within, a.family, a.addr)) break;
-      out.push(sorted[i]!);
+    let a = 0;
+    let b = idx.v4.length;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (idx.v4[mid]!.n < lo) a = mid + 1;
+      else b = mid;
     }
+    for (let i = a; i < idx.v4.length && idx.v4[i]!.n < hi; i++) out.push(idx.v4[i]!.ep);
     return out;
   }
 
@@ -697,19 +706,4 @@ function peerMatchers(set: PolicyRuleSet): IdentityMatcher[] {
     for (const s of r.requires ?? []) out.push(labelMatcher(s));
   }
   return out;
-}
-
-function cmpAddr(a: { family: number; addr: bigint }, b: { family: number; addr: bigint }): number {
-  return a.family - b.family || (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0);
-}
-
-function lowerBound(sorted: readonly Endpoint[], x: { family: number; addr: bigint }): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmpAddr(sorted[mid]!.address!, x) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -76,3 +76,50 @@ export function mergeEntry(into: Map<string, PolicyEntry>, incoming: PolicyEntry
   if (!cur.l7 || !incoming.l7) delete cur.l7;
   else for (const r of incoming.l7) if (!cur.l7.includes(r)) cur.l7 = [...cur.l7, r];
 }
+
+/** Same key (direction, peer, protocol, ports, deny) as entryKey, without building strings. */
+function sameSlot(a: PolicyEntry, b: PolicyEntry): boolean {
+  return (
+    a.deny === b.deny &&
+    a.protocol === b.protocol &&
+    a.portLo === b.portLo &&
+    a.portHi === b.portHi &&
+    a.direction === b.direction
+  );
+}
+
+/**
+ * The entries of one resolution, merged by key as mergeEntry does, indexed by identity number (the hot
+ * path: hundreds of thousands of entries) instead of by a key string per entry.
+ */
+export class EntryTable {
+  private readonly byId = new Map<number, PolicyEntry[]>();
+  private readonly other = new Map<string, PolicyEntry[]>();
+
+  merge(incoming: PolicyEntry): void {
+    const p = incoming.peer;
+    const index = p.kind === 'identity' ? this.byId : this.other;
+    const k = p.kind === 'identity' ? p.id : peerKey(p);
+    const list = (index as Map<number | string, PolicyEntry[]>).get(k);
+    if (!list) {
+      (index as Map<number | string, PolicyEntry[]>).set(k, [incoming]);
+      return;
+    }
+    for (const cur of list) {
+      if (!sameSlot(cur, incoming)) continue;
+      for (const o of incoming.origins) if (!cur.origins.includes(o)) cur.origins = [...cur.origins, o];
+      if (cur.deny) return;
+      if (!cur.l7 || !incoming.l7) delete cur.l7;
+      else for (const r of incoming.l7) if (!cur.l7.includes(r)) cur.l7 = [...cur.l7, r];
+      return;
+    }
+    list.push(incoming);
+  }
+
+  values(): PolicyEntry[] {
+    const out: PolicyEntry[] = [];
+    for (const list of this.byId.values()) for (const e of list) out.push(e);
+    for (const list of this.other.values()) for (const e of list) out.push(e);
+    return out;
+  }
+}

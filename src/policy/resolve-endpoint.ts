@@ -4,7 +4,7 @@ import type { Selector } from '../labels/index.js';
 import { familyWidth, type Prefix, prefixContainsAddr, subtractPrefixes } from '../net/cidr.js';
 import { DirectionPolicy } from './direction-policy.js';
 import type { Endpoint, NamedPort } from './endpoint.js';
-import { type EntryPeer, identityPeer, mergeEntry, type PolicyEntry } from './policy-entry.js';
+import { type EntryPeer, EntryTable, identityPeer, type PolicyEntry } from './policy-entry.js';
 import {
   type Direction,
   type L4Protocol,
@@ -80,12 +80,12 @@ export function resolveEndpoint(ep: Endpoint, ctx: ResolveContext): EndpointPoli
   const build = (direction: Direction): DirectionPolicy => {
     const rules = selecting.filter((r) => r.direction === direction);
     const requires = rules.flatMap((r) => (r.deny ? [] : (r.requires ?? [])));
-    const entries = new Map<string, PolicyEntry>();
+    const entries = new EntryTable();
     for (const r of rules) addRule(r, ep, ctx, requires, entries, warnings);
     const always = ctx.enforcement === 'always';
     return new DirectionPolicy(
       direction,
-      [...entries.values()],
+      entries.values(),
       selected[direction] || rules.length > 0,
       always || deny[direction].length > 0,
       deny[direction],
@@ -180,12 +180,12 @@ function addRule(
   ep: Endpoint,
   ctx: ResolveContext,
   requires: Selector[],
-  into: Map<string, PolicyEntry>,
+  into: EntryTable,
   warnings: string[],
 ): void {
   const peers = peersOf(rule, ctx, requires);
   const { direction, deny } = rule;
-  // Shared by every entry of this rule until a merge replaces it (see mergeEntry).
+  // Shared by every entry of this rule until a merge replaces it (see EntryTable.merge).
   const origins = [rule.origin];
   const make = (
     peer: EntryPeer,
@@ -199,7 +199,7 @@ function addRule(
     if (l7) e.l7 = l7;
     if (portName !== undefined) e.portName = portName;
     if (rule.auth) e.auth = rule.auth;
-    mergeEntry(into, e);
+    into.merge(e);
   };
   if (rule.ports === null) {
     for (const peer of peers) make(peer, 0, 0, 65535, undefined);
