@@ -1,7 +1,7 @@
 // Rules × one endpoint → its resolved ingress and egress policy (entries with origins, default-deny state).
 import type { Identity } from '../identity/index.js';
 import type { Selector } from '../labels/index.js';
-import { familyWidth, type Prefix, prefixContainsAddr, subtractPrefixes } from '../net/cidr.js';
+import { familyWidth, type Prefix, subtractPrefixes } from '../net/cidr.js';
 import { DirectionPolicy } from './direction-policy.js';
 import type { Endpoint, NamedPort } from './endpoint.js';
 import { type EntryPeer, EntryTable, identityPeer, type PolicyEntry } from './policy-entry.js';
