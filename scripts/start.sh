@@ -27,7 +27,10 @@ cat <<'MSG'
 
 The cluster keeps running. Next, try:
   npx porin status
-  npx porin exec xwing -- curl -s -XPOST deathstar/v1/request-landing
+  npx porin apply -f examples/starwars/policy/l3-l4.yaml       # enforced in the kernel from now on
+  npx porin exec xwing -- curl -s -m 2 -XPOST deathstar/v1/request-landing   # dropped: times out
+  npx porin observe --verdict DROPPED --print-policy-names     # and the policy that dropped it
+  npx porin bpf policy get deathstar-<TAB>                      # the kernel's entries, with their rules
   npx porin probe --ports 80/TCP
   npx porin up -f examples/netpol-model && npx porin probe -o json
   npx porin policy matrix -f examples/netpol-model -f examples/netpol-model/policies/<one>.yaml
