@@ -1,5 +1,6 @@
 // Cilium icmps blocks: ICMP/ICMPv6 types by number or Cilium's CamelCase names, per family.
 
+import { ICMPV4_TYPES, ICMPV6_TYPES } from '../net/icmp-types.js';
 import {
   checkKnownFields,
   describeValue,
@@ -18,53 +19,9 @@ import { mapList } from './validate-cilium-peers.js';
 
 const MAX_ICMP_FIELDS = 40;
 
-/** Type names as Cilium's pkg/policy/api/icmp.go accepts them, with their codes. */
-const ICMP_V4: Record<string, number> = {
-  EchoReply: 0,
-  DestinationUnreachable: 3,
-  Redirect: 5,
-  Echo: 8,
-  EchoRequest: 8,
-  RouterAdvertisement: 9,
-  RouterSelection: 10,
-  TimeExceeded: 11,
-  ParameterProblem: 12,
-  Timestamp: 13,
-  TimestampReply: 14,
-  Photuris: 40,
-  ExtendedEchoRequest: 42,
-  ExtendedEchoReply: 43,
-};
-
-const ICMP_V6: Record<string, number> = {
-  DestinationUnreachable: 1,
-  PacketTooBig: 2,
-  TimeExceeded: 3,
-  ParameterProblem: 4,
-  EchoRequest: 128,
-  EchoReply: 129,
-  MulticastListenerQuery: 130,
-  MulticastListenerReport: 131,
-  MulticastListenerDone: 132,
-  RouterSolicitation: 133,
-  RouterAdvertisement: 134,
-  NeighborSolicitation: 135,
-  NeighborAdvertisement: 136,
-  RedirectMessage: 137,
-  RouterRenumbering: 138,
-  ICMPNodeInformationQuery: 139,
-  ICMPNodeInformationResponse: 140,
-  InverseNeighborDiscoverySolicitation: 141,
-  InverseNeighborDiscoveryAdvertisement: 142,
-  HomeAgentAddressDiscoveryRequest: 144,
-  HomeAgentAddressDiscoveryReply: 145,
-  MobilePrefixSolicitation: 146,
-  MobilePrefixAdvertisement: 147,
-  DuplicateAddressRequestCodeSuffix: 157,
-  DuplicateAddressConfirmationCodeSuffix: 158,
-  ExtendedEchoRequest: 160,
-  ExtendedEchoReply: 161,
-};
+/** Type names as Cilium's pkg/policy/api/icmp.go accepts them, with their codes (one table, in src/net). */
+const ICMP_V4 = ICMPV4_TYPES;
+const ICMP_V6 = ICMPV6_TYPES;
 
 export function validateICMPRules(v: unknown, path: string, c: IssueCollector): ICMPRule[] | undefined {
   return mapList(v, path, c, (x, p) => {
