@@ -1,47 +1,10 @@
 // The flags of `porin observe` (Hubble's names) and their help text.
+import { FILTER_FLAG_NAMES } from '../flow/filter-flags.js';
 import type { Options } from './parse-flags.js';
 
-/** Filter flags with a value; each may be repeated. */
-const FILTER_STRING_FLAGS = [
-  'uuid',
-  'pod',
-  'from-pod',
-  'to-pod',
-  'namespace',
-  'from-namespace',
-  'to-namespace',
-  'ip',
-  'from-ip',
-  'to-ip',
-  'label',
-  'from-label',
-  'to-label',
-  'service',
-  'from-service',
-  'to-service',
-  'workload',
-  'from-workload',
-  'to-workload',
-  'identity',
-  'from-identity',
-  'to-identity',
-  'port',
-  'from-port',
-  'to-port',
-  'protocol',
-  'verdict',
-  'drop-reason-desc',
-  'type',
-  'traffic-direction',
-  'http-status',
-  'http-method',
-  'http-path',
-  'http-url',
-  'http-header',
-  'tcp-flags',
-  'node-name',
-  'ip-version',
-] as const;
+/** Filter flags with a value (each may be repeated): the filter's own list, less its boolean flags. */
+const BOOLEAN_FILTER_FLAGS = new Set(['not', 'all-namespaces', 'ipv4', 'ipv6']);
+const FILTER_STRING_FLAGS = FILTER_FLAG_NAMES.filter((n) => !BOOLEAN_FILTER_FLAGS.has(n));
 
 const SHORT: Record<string, string> = { namespace: 'n', label: 'l', type: 't' };
 
