@@ -11,7 +11,7 @@ import {
 } from '../datapath/index.js';
 import type { EndpointManager } from '../endpoints/index.js';
 import { formatPrefix } from '../net/cidr.js';
-import type { PolicyEngine, PolicyEntry } from '../policy/index.js';
+import { type PolicyEngine, type PolicyEntry, protocolName } from '../policy/index.js';
 
 export interface DebugSources {
   /** The store revision the engine and datapath have applied. */
@@ -29,8 +29,6 @@ function portRange(dport: number, bits: number): { from: number; to: number } {
   return { from, to: from + span - 1 };
 }
 
-const PROTO: Record<number, string> = { 0: 'ANY', 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6', 132: 'SCTP' };
-
 function entryJson(engine: PolicyEngine, e: PolicyEntry) {
   return {
     verdict: e.deny ? 'deny' : e.l7 ? 'redirect' : 'allow',
@@ -44,7 +42,7 @@ function entryJson(engine: PolicyEngine, e: PolicyEntry) {
         : e.peer.kind === 'prefix'
           ? { cidr: formatPrefix(e.peer.prefix) }
           : { fqdn: e.peer.matchName ?? e.peer.matchPattern },
-    protocol: PROTO[e.protocol] ?? String(e.protocol),
+    protocol: protocolName(e.protocol),
     ports: { from: e.portLo, to: e.portHi, ...(e.portName ? { name: e.portName } : {}) },
     origins: e.origins,
   };
@@ -109,8 +107,7 @@ export function registerDebugRoutes(api: RouteTable, src: DebugSources): void {
                 k.remote >= POLICY_REMOTE_ADDR_CLASS
                   ? { addressClass: k.remote - POLICY_REMOTE_ADDR_CLASS }
                   : { identity: k.remote, labels: src.engine.identity(k.remote)?.labels.toStrings() ?? [] },
-              protocol:
-                k.prefixlen > POLICY_KEY_STATIC_BITS ? (PROTO[k.protocol] ?? String(k.protocol)) : 'ANY',
+              protocol: k.prefixlen > POLICY_KEY_STATIC_BITS ? protocolName(k.protocol) : 'ANY',
               ports: portRange(k.dport, Math.max(0, k.prefixlen - POLICY_KEY_STATIC_BITS - 8)),
               verdict: v.flags & POLICY_F_DENY ? 'deny' : v.flags & POLICY_F_REDIRECT ? 'redirect' : 'allow',
               proxyPort: v.proxyPort,

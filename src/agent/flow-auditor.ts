@@ -2,13 +2,8 @@
 // enforce become AUDIT flows naming the policy that would have dropped them.
 import type { Flow, Policy } from '../flow/flow.js';
 import { type PolicyEngine, type PolicyRef, PROTOCOL_NUMBER } from '../policy/index.js';
-import { isAuditMode } from '../policylog/index.js';
 
 const POLICY_VERDICT = 5;
-
-export function isAuditPolicy(annotations: Readonly<Record<string, string>> | undefined): boolean {
-  return isAuditMode(annotations);
-}
 
 const ref = (p: PolicyRef): Policy => ({
   name: p.name,

@@ -3,10 +3,10 @@ import { hostVethName } from '../cni/index.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import type { EndpointManager } from '../endpoints/index.js';
 import type { ChangeSummary, PolicyEngine } from '../policy/index.js';
+import { isAuditMode } from '../policylog/index.js';
 import type { Pod, Resource } from '../resources/index.js';
 import type { SandboxRecord } from '../runtime/index.js';
 import type { ObjectStore, Unsubscribe } from '../store/index.js';
-import { isAuditPolicy } from './flow-auditor.js';
 
 /** The cluster DNS server runs on the host but stands in policy as the kube-dns pods would. */
 export function dnsEndpoint(c: ClusterConfig): Pod {
@@ -96,14 +96,14 @@ export class PolicySync {
     const o = this.withAddress(object);
     if (isPolicy(o)) {
       const k = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-      if (!deleted && isAuditPolicy(o.metadata.annotations)) this.auditPolicies.add(k);
+      if (!deleted && isAuditMode(o.metadata.annotations)) this.auditPolicies.add(k);
       else this.auditPolicies.delete(k);
     }
     if (this.auditEngine) {
       if (deleted) this.auditEngine.remove(o);
       else this.auditEngine.upsert(o);
     }
-    if (deleted || (isPolicy(o) && isAuditPolicy(o.metadata.annotations))) return this.engine.remove(o);
+    if (deleted || (isPolicy(o) && isAuditMode(o.metadata.annotations))) return this.engine.remove(o);
     return this.engine.upsert(o);
   }
 

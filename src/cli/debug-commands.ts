@@ -1,4 +1,5 @@
 // `porin endpoint list` and `porin bpf policy get | ct list | ipcache list`, as `cilium endpoint list` / `cilium bpf …`.
+import { protocolName } from '../policy/index.js';
 import { CliError } from './cli-error.js';
 import { agentClient, requireRoot } from './cluster-client.js';
 import { type Out, paint, table } from './output.js';
@@ -118,9 +119,8 @@ async function bpfCtList(args: string[], out: Out): Promise<number> {
   const format = outputFormat(values, ['table', 'json'], 'table');
   const dp = await import('../datapath/index.js');
   const map = dp.BpfMap.fromPin(`${PIN_DIR}/${dp.CONNTRACK_MAP}`, dp.CtKeyCodec, dp.CtEntryCodec);
-  const proto: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
   const rows = map.entries().map(([k, v]) => ({
-    protocol: proto[k.protocol] ?? String(k.protocol),
+    protocol: protocolName(k.protocol),
     source: `${k.saddr}:${k.sport}`,
     destination: `${k.daddr}:${k.dport}`,
     scope: k.scope === dp.CT_SCOPE_EGRESS ? 'egress' : 'ingress',

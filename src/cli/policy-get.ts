@@ -3,14 +3,13 @@
 import { reservedName } from '../identity/index.js';
 import { formatPrefix } from '../net/cidr.js';
 import type { DirectionPolicy, EndpointPolicy, PolicyEngine, PolicyEntry } from '../policy/index.js';
-import { formatPolicyRef, formatRuleOrigin } from '../policy/index.js';
+import { formatPolicyRef, formatRuleOrigin, protocolName } from '../policy/index.js';
 import { CliError } from './cli-error.js';
 import { loadEngine } from './load-engine.js';
 import { type Out, paint, table } from './output.js';
 import { COMMON_OPTIONS, outputFormat, parseFlags } from './parse-flags.js';
 
 const USAGE = 'usage: porin policy get -f FILE… [NAMESPACE/POD | POD -n NS] [-o table|json]';
-const PROTO: Record<number, string> = { 0: 'ANY', 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6', 132: 'SCTP' };
 
 export async function policyGet(args: string[], out: Out): Promise<number> {
   const { values, positionals } = parseFlags(args, COMMON_OPTIONS, USAGE);
@@ -62,7 +61,7 @@ function ports(e: PolicyEntry): string {
       : e.portLo === e.portHi
         ? `${e.portLo}`
         : `${e.portLo}-${e.portHi}`;
-  return `${range}/${PROTO[e.protocol] ?? e.protocol}${e.portName ? ` (${e.portName})` : ''}`;
+  return `${range}/${protocolName(e.protocol)}${e.portName ? ` (${e.portName})` : ''}`;
 }
 
 function state(d: DirectionPolicy): string {
@@ -113,7 +112,7 @@ function toJSON(engine: PolicyEngine, p: EndpointPolicy): unknown {
           : e.peer.kind === 'prefix'
             ? { cidr: formatPrefix(e.peer.prefix) }
             : { fqdn: e.peer.matchName ?? e.peer.matchPattern },
-      protocol: PROTO[e.protocol] ?? e.protocol,
+      protocol: protocolName(e.protocol),
       ports: { from: e.portLo, to: e.portHi, ...(e.portName ? { name: e.portName } : {}) },
       ...(e.l7 ? { l7: e.l7 } : {}),
       origins: e.origins,

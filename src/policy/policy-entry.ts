@@ -36,12 +36,6 @@ export function peerKey(p: EntryPeer): string {
   }
 }
 
-export function entryKey(
-  e: Pick<PolicyEntry, 'direction' | 'peer' | 'protocol' | 'portLo' | 'portHi' | 'deny'>,
-): string {
-  return `${e.direction === 'ingress' ? 'I' : 'E'}${e.deny ? 'D' : 'A'}${peerKey(e.peer)}|${e.protocol}|${e.portLo}|${e.portHi}`;
-}
-
 const identityPeers = new Map<number, EntryPeer>();
 
 /** One shared, immutable peer object per identity (resolution creates millions of entries). */
@@ -59,25 +53,7 @@ export function entryMatchesL4(e: PolicyEntry, protocol: number, port: number): 
   return e.protocol === protocol && port >= e.portLo && port <= e.portHi;
 }
 
-/**
- * Adds `incoming` (a fresh entry the map may keep) by key, merging: origins accumulate; for allows, a plain
- * allow (no L7) wins over L7 rules (an L4-only allow overrides L7 restrictions), and L7 rules otherwise
- * accumulate. `origins` and `l7` arrays may be shared between entries, so they are replaced, never mutated.
- */
-export function mergeEntry(into: Map<string, PolicyEntry>, incoming: PolicyEntry): void {
-  const k = entryKey(incoming);
-  const cur = into.get(k);
-  if (!cur) {
-    into.set(k, incoming);
-    return;
-  }
-  for (const o of incoming.origins) if (!cur.origins.includes(o)) cur.origins = [...cur.origins, o];
-  if (cur.deny) return;
-  if (!cur.l7 || !incoming.l7) delete cur.l7;
-  else for (const r of incoming.l7) if (!cur.l7.includes(r)) cur.l7 = [...cur.l7, r];
-}
-
-/** Same key (direction, peer, protocol, ports, deny) as entryKey, without building strings. */
+/** The same slot: equal direction, protocol, ports and deny (the peer is the table's index). */
 function sameSlot(a: PolicyEntry, b: PolicyEntry): boolean {
   return (
     a.deny === b.deny &&
@@ -89,8 +65,10 @@ function sameSlot(a: PolicyEntry, b: PolicyEntry): boolean {
 }
 
 /**
- * The entries of one resolution, merged by key as mergeEntry does, indexed by identity number (the hot
- * path: hundreds of thousands of entries) instead of by a key string per entry.
+ * The entries of one resolution, indexed by peer (identity numbers on the hot path: hundreds of thousands
+ * of entries, no key strings). Entries of one slot merge: origins accumulate; for allows, a plain allow (no
+ * L7) wins over L7 rules (an L4-only allow overrides L7 restrictions), and L7 rules otherwise accumulate.
+ * `origins` and `l7` arrays may be shared between entries, so they are replaced, never mutated.
  */
 export class EntryTable {
   private readonly byId = new Map<number, PolicyEntry[]>();

@@ -103,3 +103,12 @@ export const PROTOCOL_NUMBER: Record<L4Protocol | 'ANY', number> = {
   ICMPv6: 58,
   SCTP: 132,
 };
+
+const PROTOCOL_NAME: Readonly<Record<number, string>> = Object.freeze(
+  Object.fromEntries(Object.entries(PROTOCOL_NUMBER).map(([name, n]) => [n, name])),
+);
+
+/** `TCP` for 6, `ANY` for 0; the number itself when unknown. */
+export function protocolName(n: number): string {
+  return PROTOCOL_NAME[n] ?? String(n);
+}
