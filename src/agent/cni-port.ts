@@ -1,8 +1,8 @@
 // The runtime's CNI port: Porin's network configuration list run through the libcni-style chain invoker.
 import { join } from 'node:path';
+import type { CniPort } from '../cluster/runtime/index.js';
 import { type CniConflist, invokeCniChain, linkPorinPlugin, porinConflist } from '../cni/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
-import type { CniPort } from '../runtime/index.js';
 
 export function porinNetwork(c: ClusterConfig): CniConflist {
   return porinConflist({

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MemoryObjectStore } from '../cluster/store/index.js';
 import { clusterConfig } from '../config/cluster-config.js';
 import type { Flow } from '../flow/flow.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { Pod, Resource } from '../resources/index.js';
-import { MemoryObjectStore } from '../store/index.js';
 import { FlowAuditor } from './flow-auditor.js';
 import { PolicySync } from './policy-sync.js';
 

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { RouteTable } from '../api/index.js';
+import type { ObjectStore } from '../cluster/store/index.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import type { DatapathEvent, LxcDatapath, RingReader } from '../datapath/index.js';
 import type { EndpointManager } from '../endpoints/index.js';
@@ -15,7 +16,6 @@ import { PorinMetrics, registerMetricsRoute, serveMetrics } from '../metrics/ind
 import { Monitor } from '../monitor/monitor.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { PolicyLogger, parseNetworkLogging } from '../policylog/index.js';
-import type { ObjectStore } from '../store/index.js';
 import type { FlowAuditor } from './flow-auditor.js';
 import { AgentFlowContext } from './flow-context.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MemoryObjectStore } from '../cluster/store/index.js';
 import { clusterConfig } from '../config/cluster-config.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { Pod, Resource } from '../resources/index.js';
-import { MemoryObjectStore } from '../store/index.js';
 import { PolicySync } from './policy-sync.js';
 
 const pod = (name: string, labels: Record<string, string>): Pod => ({

@@ -1,12 +1,13 @@
 // Feeds the policy engine from the store and the datapath from the engine: every change, incrementally.
+
+import type { SandboxRecord } from '../cluster/runtime/index.js';
+import type { ObjectStore, Unsubscribe } from '../cluster/store/index.js';
 import { hostVethName } from '../cni/index.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import type { EndpointManager } from '../endpoints/index.js';
 import type { ChangeSummary, PolicyEngine } from '../policy/index.js';
 import { isAuditMode } from '../policylog/index.js';
 import type { Pod, Resource } from '../resources/index.js';
-import type { SandboxRecord } from '../runtime/index.js';
-import type { ObjectStore, Unsubscribe } from '../store/index.js';
 
 /** The cluster DNS server runs on the host but stands in policy as the kube-dns pods would. */
 export function dnsEndpoint(c: ClusterConfig): Pod {

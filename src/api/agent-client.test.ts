@@ -5,7 +5,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { MemoryObjectStore } from '../store/index.js';
+import { MemoryObjectStore } from '../cluster/store/index.js';
 import { AGENT_NOT_RUNNING_MESSAGE, AgentClient } from './agent-client.js';
 import { isApiError } from './api-error.js';
 import { ApiServer } from './api-server.js';

@@ -1,7 +1,7 @@
 // The typed client of the agent API, used by the CLI: objects, watch streams, health and status.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { ListResult, ObjectRef, WatchEvent, WatchFilter } from '../cluster/store/index.js';
 import type { Resource, ResourceKind } from '../resources/index.js';
-import type { ListResult, ObjectRef, WatchEvent, WatchFilter } from '../store/index.js';
 import { ApiError, type ApiErrorCode, type ErrorBody } from './api-error.js';
 import {
   type ApplyResponse,

@@ -1,5 +1,5 @@
 // Errors of the agent API, with stable codes and HTTP statuses; the same class on both sides of the socket.
-import { StoreError, type StoreErrorCode } from '../store/index.js';
+import { StoreError, type StoreErrorCode } from '../cluster/store/index.js';
 
 export type ApiErrorCode =
   | StoreErrorCode

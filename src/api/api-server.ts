@@ -3,7 +3,7 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
-import type { ObjectStore } from '../store/index.js';
+import type { ObjectStore } from '../cluster/store/index.js';
 import { ApiError, toApiError } from './api-error.js';
 import { readJsonBody, sendJson } from './http-json.js';
 import { registerObjectRoutes } from './object-routes.js';

@@ -1,6 +1,7 @@
 // The wire types of the agent API, shared by the server and the client.
+
+import type { ApplyResult, ObjectRef, WatchEvent } from '../cluster/store/index.js';
 import type { Resource } from '../resources/index.js';
-import type { ApplyResult, ObjectRef, WatchEvent } from '../store/index.js';
 
 export const API_PREFIX = '/v1';
 

@@ -1,6 +1,7 @@
 // Object routes: list, get, apply (validated, all or nothing) and delete, over an ObjectStore.
+
+import { isNamespacedKind, type ObjectRef, type ObjectStore } from '../cluster/store/index.js';
 import { type Resource, type ResourceKind, SUPPORTED_KINDS, validateResource } from '../resources/index.js';
-import { isNamespacedKind, type ObjectRef, type ObjectStore } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import {
   type ApplyResponse,

@@ -1,7 +1,7 @@
 // `GET /v1/watch`: store events as newline-delimited JSON, with heartbeats, until either side closes.
 
 import type { ServerResponse } from 'node:http';
-import type { ObjectStore, WatchEvent, WatchFilter } from '../store/index.js';
+import type { ObjectStore, WatchEvent, WatchFilter } from '../cluster/store/index.js';
 import type { WatchLine } from './api-types.js';
 import { kindFrom } from './object-routes.js';
 import type { RouteTable } from './route-handler.js';

@@ -1,8 +1,8 @@
 // `porin exec POD [-n NS] -- CMD…`: runs a host command inside the pod's network namespace.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { SandboxRegistry } from '../cluster/runtime/index.js';
 import { clusterConfig } from '../config/cluster-config.js';
-import { SandboxRegistry } from '../runtime/index.js';
 import { CliError } from './cli-error.js';
 import type { Out } from './output.js';
 import { parseFlags } from './parse-flags.js';

@@ -1,8 +1,9 @@
 // `porin probe`: real TCP connects and UDP echoes from every pod to every pod, printed as `policy matrix` prints.
+
+import { probeMatrix } from '../cluster/probe/index.js';
+import { netnsName } from '../cluster/runtime/index.js';
 import { declaredPorts, type PortProtocol } from '../policy/index.js';
-import { probeMatrix } from '../probe/index.js';
 import type { Pod } from '../resources/index.js';
-import { netnsName } from '../runtime/index.js';
 import { agentClient, progress, requireRoot } from './cluster-client.js';
 import type { Out } from './output.js';
 import { COMMON_OPTIONS, outputFormat, parseFlags } from './parse-flags.js';

@@ -39,7 +39,7 @@ export function clusterLinks(): string[] {
 export function isPorinProcess(pid: number): boolean {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /porin|dist\/src\/(workloads|agent)/.test(cmd);
+    return /porin|dist\/src\/(cluster\/workloads|agent)/.test(cmd);
   } catch {
     return false;
   }

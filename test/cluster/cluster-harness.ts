@@ -98,7 +98,7 @@ export function porinHostState(): HostState {
     table2004: sh('ip route show table 2004 || true'),
     blackholes: sh("ip route show | grep -E 'blackhole (10.244.0.0/16|10.96.0.0/16)' || true"),
     natChains: sh("iptables-save -t nat | grep -E '^:PORIN|PORIN-SERVICES' || true"),
-    processes: sh("pgrep -af 'dist/src/(agent|workloads)/main.js' || true"),
+    processes: sh("pgrep -af 'dist/src/(agent|cluster/workloads)/main.js' || true"),
     pins: sh('ls /sys/fs/bpf/porin 2>/dev/null || true'),
   };
 }

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { netnsName } from '../../src/runtime/index.js';
+import { netnsName } from '../../src/cluster/runtime/index.js';
 import { ClusterHarness, REPO } from './cluster-harness.js';
 
 const root = process.getuid?.() === 0;

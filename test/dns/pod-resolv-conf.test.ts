@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, writeF
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import dnsPacket from 'dns-packet';
-import { buildClusterRecords, ClusterDnsServer, resolvConf } from '../../src/dns/index.js';
+import { buildClusterRecords, ClusterDnsServer, resolvConf } from '../../src/cluster/dns/index.js';
 
 const exec = promisify(execFile);
 const isRoot = process.getuid?.() === 0 && existsSync('/usr/sbin/ip') && existsSync('/etc/resolv.conf');

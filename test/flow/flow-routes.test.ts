@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiServer } from '../../src/api/api-server.js';
 import { observeCommand } from '../../src/cli/observe.js';
+import { MemoryObjectStore } from '../../src/cluster/store/index.js';
 import type { DatapathEvent } from '../../src/datapath/maps/events.js';
 import { FakeFlowContext } from '../../src/flow/fake-flow-context.js';
 import type { FlowsResponse } from '../../src/flow/flow.js';
@@ -15,7 +16,6 @@ import { HttpFlowSource } from '../../src/flow/flow-client.js';
 import { registerFlowRoutes } from '../../src/flow/flow-routes.js';
 import { FlowService } from '../../src/flow/flow-service.js';
 import { FlowStore } from '../../src/flow/flow-store.js';
-import { MemoryObjectStore } from '../../src/store/index.js';
 
 const T0 = 1_732_720_000_000_000_000n;
 

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ApiServer } from '../../src/api/api-server.js';
+import { MemoryObjectStore } from '../../src/cluster/store/index.js';
 import type { DatapathEvent } from '../../src/datapath/maps/events.js';
 import { FakeFlowContext } from '../../src/flow/fake-flow-context.js';
 import { FlowService } from '../../src/flow/flow-service.js';
 import { registerMetricsRoute, serveMetrics } from '../../src/metrics/metrics-server.js';
 import { PorinMetrics } from '../../src/metrics/porin-metrics.js';
-import { MemoryObjectStore } from '../../src/store/index.js';
 
 interface Sample {
   name: string;
