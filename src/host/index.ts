@@ -1,6 +1,7 @@
 // Host plumbing: commands, the pod routing table and blackholes, service NAT, the cleanup sweep.
 export * from './bpffs.js';
 export * from './host-network.js';
+export * from './proxy-routing.js';
 export * from './run-command.js';
 export * from './service-nat.js';
 export * from './sweep.js';
