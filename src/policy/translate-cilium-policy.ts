@@ -14,8 +14,8 @@ import type {
 } from '../resources/index.js';
 import type {
   Direction,
-  L7Rules,
   L4Protocol,
+  L7Rules,
   Peer,
   PolicyKind,
   PolicyRef,

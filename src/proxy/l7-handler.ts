@@ -132,4 +132,3 @@ export interface ProxiedDatagram {
 
 /** A datagram handler (DNS): must never throw. */
 export type L7DatagramHandler = (dgram: ProxiedDatagram) => void;
-

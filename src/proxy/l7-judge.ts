@@ -1,0 +1,156 @@
+// judge(): one request against the source's egress and the destination's ingress policy, naming the rules that decided.
+import {
+  type Decision,
+  type Direction,
+  formatL7RulePath,
+  formatPolicyRef,
+  httpRuleMatches,
+  type L7Rules,
+  matchDns,
+  type PolicyRef,
+  type Remote,
+} from '../policy/index.js';
+import type { HeaderAction, L7Request, L7RuleRef, L7Verdict, SocketAddress } from './l7-handler.js';
+import { type ProxyPolicy, redirects, type SidePolicy } from './proxy-policy.js';
+
+/** What a side's L7 rule sets say about one request: the index of the first allowing rule, or -1. */
+export type L7Matcher = (rules: L7Rules, req: L7Request) => { index: number; headerActions?: HeaderAction[] };
+
+/**
+ * The pure matchers of src/policy, by request type. Kafka's arrives with its handler; until then a Kafka
+ * request matches nothing (fail closed).
+ */
+export const L7_MATCHERS: Record<L7Request['type'], L7Matcher> = {
+  http(rules, req) {
+    if (rules.type !== 'http' || req.type !== 'http') return { index: -1 };
+    if (rules.http.length === 0) return { index: 0 };
+    const headers: Record<string, string> = {};
+    for (const [k, v] of req.headers) headers[k] = k in headers ? `${headers[k]},${v}` : v;
+    const r = { method: req.method, path: req.path, host: req.host, headers };
+    return { index: rules.http.findIndex((rule) => httpRuleMatches(rule, r)) };
+  },
+  dns(rules, req) {
+    if (rules.type !== 'dns' || req.type !== 'dns') return { index: -1 };
+    return { index: matchDns(rules.dns, req.query) };
+  },
+  kafka() {
+    return { index: -1 };
+  },
+};
+
+export interface JudgeInput {
+  readonly source: SocketAddress;
+  readonly destination: SocketAddress;
+  /** IP protocol of the connection (6, or 17 for DNS over UDP). */
+  readonly protocol: number;
+}
+
+interface SideVerdict {
+  allowed: boolean;
+  rules: L7RuleRef[];
+  headerActions: HeaderAction[];
+}
+
+const policyName = (p: PolicyRef) => formatPolicyRef(p);
+const uniqueRefs = (refs: L7RuleRef[]) => [
+  ...new Map(refs.map((r) => [`${r.direction}|${r.policy}|${r.rule ?? ''}`, r])).values(),
+];
+
+function judgeSide(
+  direction: Direction,
+  s: SidePolicy,
+  remote: Remote,
+  protocol: number,
+  port: number,
+  req: L7Request,
+  matchers: Record<L7Request['type'], L7Matcher>,
+): SideVerdict {
+  const d: Decision = s.policy.decide(remote, protocol, port);
+  const policiesOf = (refs: readonly PolicyRef[]) =>
+    uniqueRefs(refs.map((p) => ({ direction, policy: policyName(p) })));
+  if (d.verdict === 'denied') {
+    const refs = d.reason === 'policy-deny' ? d.entries.flatMap((e) => e.origins) : d.defaultDenyBy;
+    return { allowed: false, rules: policiesOf(refs), headerActions: [] };
+  }
+  if (d.verdict === 'allowed') {
+    // A peer an L4-only rule allows on this port passes every request.
+    return { allowed: true, rules: policiesOf(d.entries.flatMap((e) => e.origins)), headerActions: [] };
+  }
+  const sets = (d.l7 ?? []).filter((r) => r.type === req.type);
+  for (const set of sets) {
+    const m = matchers[req.type](set, req);
+    if (m.index >= 0) {
+      const rule = formatL7RulePath(set, m.index);
+      const ref: L7RuleRef = {
+        direction,
+        policy: set.origin ? policyName(set.origin) : 'unknown policy',
+        ...(rule ? { rule } : {}),
+      };
+      return { allowed: true, rules: [ref], headerActions: m.headerActions ?? [] };
+    }
+  }
+  // Denied: name the policies whose L7 rules on this port it failed.
+  const failed = (d.l7 ?? []).flatMap((r) => (r.origin ? [r.origin] : []));
+  const refs = failed.length > 0 ? failed : d.entries.flatMap((e) => e.origins);
+  return { allowed: false, rules: policiesOf(refs), headerActions: [] };
+}
+
+/** Judges with one view (enforced or audit) of both ends; undefined when neither end redirects this port. */
+function judgeWith(
+  policy: ProxyPolicy,
+  view: 'enforced' | 'audit',
+  c: JudgeInput,
+  req: L7Request,
+  matchers: Record<L7Request['type'], L7Matcher>,
+): { verdict: SideVerdict; directions: Direction[] } | undefined {
+  const out: SideVerdict = { allowed: true, rules: [], headerActions: [] };
+  const directions: Direction[] = [];
+  const src = policy.endpoint(c.source.address)?.[view]?.egress;
+  const dst = policy.endpoint(c.destination.address)?.[view]?.ingress;
+  const port = c.destination.port;
+  const sides: Array<[Direction, SidePolicy | undefined, string]> = [
+    ['egress', src, c.destination.address],
+    ['ingress', dst, c.source.address],
+  ];
+  for (const [direction, s, remoteIp] of sides) {
+    if (!s || !redirects(s, c.protocol, port)) continue;
+    directions.push(direction);
+    const v = judgeSide(direction, s, policy.remote(remoteIp), c.protocol, port, req, matchers);
+    if (!v.allowed) return { verdict: v, directions };
+    out.rules.push(...v.rules);
+    out.headerActions.push(...v.headerActions);
+  }
+  return directions.length > 0 ? { verdict: out, directions } : undefined;
+}
+
+export interface JudgeResult extends L7Verdict {
+  /** The ends whose policies judged the request (empty: none redirects this port any more). */
+  readonly directions: readonly Direction[];
+}
+
+/**
+ * Both redirecting ends must allow (rules are OR'ed within an end). A request the enforced policy
+ * allows but the audit view (every policy, audit-mode ones included) denies is AUDIT: forwarded, naming
+ * the audit-mode rules. When no end redirects this port any more (the policy changed under an open
+ * connection), the request is forwarded: the kernel re-checks L3/L4 on every packet of the connection.
+ */
+export function judgeRequest(
+  policy: ProxyPolicy,
+  c: JudgeInput,
+  req: L7Request,
+  matchers: Record<L7Request['type'], L7Matcher> = L7_MATCHERS,
+): JudgeResult {
+  const enforced = judgeWith(policy, 'enforced', c, req, matchers);
+  if (enforced && !enforced.verdict.allowed)
+    return { verdict: 'DROPPED', rules: enforced.verdict.rules, directions: enforced.directions };
+  const audit = judgeWith(policy, 'audit', c, req, matchers);
+  if (audit && !audit.verdict.allowed)
+    return { verdict: 'AUDIT', rules: audit.verdict.rules, directions: audit.directions };
+  const v = enforced?.verdict;
+  return {
+    verdict: 'FORWARDED',
+    rules: v?.rules ?? [],
+    directions: enforced?.directions ?? [],
+    ...(v && v.headerActions.length > 0 ? { headerActions: v.headerActions } : {}),
+  };
+}
