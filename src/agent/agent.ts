@@ -10,7 +10,7 @@ import { workloadForContainer } from '../cluster/workloads/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
-import { ensureBpffs, ensureHostNetwork, sweepHost } from '../host/index.js';
+import { ensureBpffs, ensureHostNetwork, ensureProxyRouting, sweepHost } from '../host/index.js';
 import { FileIdentityStore } from '../identity/index.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
@@ -19,7 +19,9 @@ import { cniPort } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
 import { FlowAuditor } from './flow-auditor.js';
 import { FlowPipeline } from './flow-pipeline.js';
+import { L7Proxy } from './l7-proxy.js';
 import { PolicySync } from './policy-sync.js';
+import { proxyComponent, registerProxyRoutes } from './proxy-routes.js';
 import { ServiceNatSync } from './service-nat-sync.js';
 
 export const BPF_PIN_DIR = '/sys/fs/bpf/porin';
@@ -36,6 +38,7 @@ export class Agent {
   datapath: LxcDatapath | undefined;
   endpoints: EndpointManager | undefined;
   private policy!: PolicySync;
+  private l7: L7Proxy | undefined;
   /** Called after a teardown request was answered (the daemon exits). */
   onTeardown: (() => void) | undefined;
   private readonly unwatch: Unsubscribe[] = [];
@@ -123,15 +126,41 @@ export class Agent {
       ensureBpffs();
       // PORIN_POLICY_MAP_MAX sizes the shared policy map (tests use a tiny one to exercise capacity errors).
       const policyMax = Number(process.env.PORIN_POLICY_MAP_MAX ?? 0);
+      // The L7 redirect: the fwmark rule, local table and proxy device exist before the programs load.
+      const proxyDevice = ensureProxyRouting();
       this.datapath = LxcDatapath.load({
         pinDir: BPF_PIN_DIR,
+        config: { proxyIfindex: proxyDevice.ifindex },
         ...(policyMax > 0 ? { maxEntries: { porin_policy: policyMax } } : {}),
       });
+      this.datapath.attachProxyDevice(proxyDevice.ifindex);
+      this.l7 = new L7Proxy({
+        runDir: c.runDir,
+        stateDir: c.stateDir,
+        pinDir: BPF_PIN_DIR,
+        logFile: join(p.logs, 'proxy.log'),
+        engine: this.engine,
+        audit: () =>
+          this.policy?.auditEngine
+            ? { engine: this.policy.auditEngine, isAudit: (r) => this.policy.isAudit(r) }
+            : undefined,
+        endpoints: () =>
+          (this.endpoints?.list() ?? []).map((l) => ({
+            key: l.key,
+            ip: l.ip,
+            id: l.id,
+            identity: l.identity,
+          })),
+        onEvents: (events, dropped) => this.flows?.ingestL7(events, dropped),
+        log: (m) => this.log(m),
+      });
+      await this.l7.ports.ensure(); // policy entries name the ports
       this.endpoints = new EndpointManager(
         this.datapath,
         this.engine,
         join(c.stateDir, 'endpoint-ids.json'),
         (m) => this.error(m),
+        { proxyPort: this.l7.proxyPort, policyFor: this.l7.policyFor },
       );
     } else this.log('datapath disabled (PORIN_DATAPATH=off): no policy enforcement');
     this.policy = new PolicySync(this.store, this.engine, this.endpoints, c, (m) => this.log(m));
@@ -143,6 +172,7 @@ export class Agent {
     });
     this.policy.auditEngine = auditEngine;
     const auditor = new FlowAuditor(auditEngine, (p) => this.policy.isAudit(p));
+    this.policy.onApplied = (revision) => this.l7?.changed(revision);
     await this.policy.start();
 
     const hostIP = hostAddress();
@@ -198,7 +228,12 @@ export class Agent {
     }
 
     this.api = new ApiServer({ store: this.store, socketPath: p.socket });
-    this.api.route('GET', '/v1/status', () => this.status());
+    this.api.route('GET', '/v1/status', async () => {
+      const s = this.status();
+      const l7 = await this.l7?.status();
+      return { ...s, components: [...s.components, proxyComponent(l7)], ...(l7 ? { proxy: l7 } : {}) };
+    });
+    registerProxyRoutes(this.api, { l7: this.l7, appliedRevision: () => this.policy.appliedRevision });
     this.api.route('POST', '/v1/teardown', async (req) => {
       const body = (await req.json()) as { keepState?: boolean } | undefined;
       setImmediate(() => {
@@ -223,6 +258,7 @@ export class Agent {
       auditor,
     );
     await this.flows.start(this.api);
+    await this.l7?.start(this.policy.appliedRevision);
     this.policy.onRegeneration = (seconds) => this.flows?.metrics.observeRegeneration(seconds);
     const gauges = () => {
       const m = this.flows?.metrics;
@@ -270,6 +306,7 @@ export class Agent {
   /** Stops watching and serving; pods keep running (a restarted agent adopts them). */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.l7?.stop(); // the proxy itself keeps running, with its last policy
     await this.api?.close();
     await this.flows?.stop();
     for (const u of this.unwatch.splice(0)) u();
@@ -288,6 +325,7 @@ export class Agent {
     const pods = (await this.store.list('Pod')).items as Pod[];
     for (const u of this.unwatch.splice(0)) u();
     await Promise.all(pods.map((p) => this.runtime.remove(p)));
+    await this.l7?.teardown();
     await this.stop();
     sweepHost(this.config);
     if (!keepState) rmSync(this.config.stateDir, { recursive: true, force: true });

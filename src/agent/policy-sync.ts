@@ -46,6 +46,8 @@ export class PolicySync {
   appliedRevision = 0;
   /** Told how long each policy-driven regeneration took (seconds), for the regeneration histogram. */
   onRegeneration: ((seconds: number) => void) | undefined;
+  /** Told after every change the engine and datapath applied (the L7 proxy's feed follows). */
+  onApplied: ((revision: number) => void) | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -86,6 +88,7 @@ export class PolicySync {
         );
       }
       this.appliedRevision = Math.max(this.appliedRevision, Number(ev.object.metadata.resourceVersion ?? 0));
+      this.onApplied?.(this.appliedRevision);
     });
   }
 
@@ -146,11 +149,13 @@ export class PolicySync {
     const key = `${rec.namespace}/${rec.name}`;
     this.endpoints.ready(key, hostVethName(rec.uid), rec.ip!);
     this.endpoints.apply(changes.endpoints.filter((k) => k !== key));
+    this.onApplied?.(this.appliedRevision);
   }
 
   sandboxGone(rec: SandboxRecord): void {
     this.sandboxIPs.delete(`${rec.namespace}/${rec.name}`);
     this.endpoints?.removed(`${rec.namespace}/${rec.name}`);
+    this.onApplied?.(this.appliedRevision);
   }
 
   stop(): void {

@@ -31,11 +31,13 @@ export class ProxyFeedClient {
   private waiters: Waiter[] = [];
   private statusWaiters = new Map<number, (s: ProxyStatus | undefined) => void>();
   private nextStatusId = 1;
-  /** The last revision the proxy acknowledged (is enforcing). */
+  /** The last revision the proxy acknowledged to this agent (is enforcing). */
   ackedRevision = -1;
   listeners: readonly ListenerStatus[] = [];
   lastNack: { revision: number; error: string } | undefined;
   proxyPid: number | undefined;
+  /** The revision the proxy said it enforces when it greeted this agent (from before, maybe). */
+  helloRevision: number | undefined;
   connected = false;
 
   constructor(private readonly opts: ProxyFeedOptions) {}
@@ -80,7 +82,7 @@ export class ProxyFeedClient {
       case 'hello':
         this.connected = true;
         this.proxyPid = m.pid;
-        this.ackedRevision = m.revision;
+        this.helloRevision = m.revision;
         if (this.latest) this.send(this.latest);
         break;
       case 'ack':

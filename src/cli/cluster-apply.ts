@@ -39,8 +39,44 @@ export async function loadOrFail(
   return res.resources.map((r) => r.object);
 }
 
-export async function applyObjects(objects: Resource[], out: Out): Promise<void> {
-  if (objects.length === 0) return;
+const POLICY_KINDS = new Set(['NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
+
+/** Does a policy object carry L7 rules (`toPorts[].rules`)? */
+function hasL7Rules(o: Resource): boolean {
+  const specs =
+    o.kind === 'NetworkPolicy'
+      ? []
+      : [(o as { spec?: unknown }).spec, ...((o as { specs?: unknown[] }).specs ?? [])];
+  for (const spec of specs) {
+    const s = spec as Record<string, unknown> | undefined;
+    for (const section of ['ingress', 'egress'] as const) {
+      for (const rule of (s?.[section] as Array<{ toPorts?: Array<{ rules?: unknown }> }> | undefined) ?? [])
+        if (rule.toPorts?.some((tp) => tp.rules !== undefined)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * After an apply of policies: waits until the agent enforces them (engine and datapath at the store
+ * revision, and — for L7 rules — the proxy acknowledged it). Returns why not when it does not.
+ */
+export async function waitInForce(
+  objects: readonly Resource[],
+  revision: number,
+): Promise<string | undefined> {
+  const policies = objects.filter((o) => POLICY_KINDS.has(o.kind));
+  if (policies.length === 0 || !revision) return undefined;
+  const l7 = policies.some(hasL7Rules);
+  const r = await agentClient().request<{ inForce: boolean; reason?: string }>(
+    'GET',
+    `/v1/policy/wait?revision=${revision}&timeout=10000${l7 ? '&l7=true' : ''}`,
+  );
+  return r.inForce ? undefined : (r.reason ?? 'unknown');
+}
+
+export async function applyObjects(objects: Resource[], out: Out): Promise<number> {
+  if (objects.length === 0) return 0;
   // Status belongs to the cluster (as with the apiserver's status subresource): a manifest's is dropped.
   const res = await agentClient().apply(
     objects.map((o) => {
@@ -49,6 +85,7 @@ export async function applyObjects(objects: Resource[], out: Out): Promise<void>
     }),
   );
   for (const r of res.results) out.write(`${objectName(r.object)} ${r.result}\n`);
+  return Math.max(0, ...res.results.map((r) => Number(r.object.metadata.resourceVersion ?? 0)));
 }
 
 export async function clusterApply(args: string[], out: Out): Promise<number> {
@@ -58,7 +95,13 @@ export async function clusterApply(args: string[], out: Out): Promise<number> {
     out.write(`${usage}\n`);
     return values.help ? 0 : 2;
   }
-  await applyObjects(await loadOrFail(values.filename, values.namespace, out), out);
+  const objects = await loadOrFail(values.filename, values.namespace, out);
+  const revision = await applyObjects(objects, out);
+  const notInForce = await waitInForce(objects, revision);
+  if (notInForce) {
+    out.write(`${paint(out, 'yellow', 'warning:')} applied, but not in force yet: ${notInForce}\n`);
+    return 1;
+  }
   return 0;
 }
 

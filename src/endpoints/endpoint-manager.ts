@@ -1,6 +1,7 @@
 // Local endpoints in the datapath: endpoint and ipcache maps, per-endpoint policy, tc attachment — in safe order.
 import { readFileSync } from 'node:fs';
 import {
+  type DirectionInput,
   type EndpointLinks,
   IPCACHE_F_LOCAL_ENDPOINT,
   type LxcDatapath,
@@ -8,7 +9,7 @@ import {
   type ReconcileResult,
 } from '../datapath/index.js';
 import { formatPrefix } from '../net/cidr.js';
-import type { Direction, DirectionPolicy, PolicyEngine, PolicyEntry } from '../policy/index.js';
+import type { Direction, PolicyEngine, PolicyEntry } from '../policy/index.js';
 import { EndpointIds } from './endpoint-ids.js';
 
 export interface EndpointManagerOptions {
@@ -18,7 +19,7 @@ export interface EndpointManagerOptions {
    * The policy to write for an endpoint, when it is not the engine's as is (the agent adds redirects for
    * audit-mode L7 rules, so that the proxy sees those requests).
    */
-  policyFor?: (key: string) => { ingress: DirectionPolicy; egress: DirectionPolicy };
+  policyFor?: (key: string) => { ingress: DirectionInput; egress: DirectionInput };
 }
 
 export interface LocalEndpoint {

@@ -1,4 +1,5 @@
 // Host side of the L7 redirect: the fwmark rule, the local-delivery table and the proxy device (idempotent; torn down by teardown/sweep).
+import { PROXY_ROUTING } from '../datapath/maps/proxy.js';
 import { ipBatch, runSync } from './run-command.js';
 
 /**
@@ -40,7 +41,7 @@ function sysctl(key: string, value: string, netns: string | undefined): void {
  * datapath is loaded with (porin_config.proxy_ifindex). Idempotent.
  */
 export function ensureProxyRouting(
-  r: ProxyRoutingNumbers,
+  r: ProxyRoutingNumbers = PROXY_ROUTING,
   opts: ProxyRoutingOptions = {},
 ): { ifindex: number } {
   const ns = opts.netns;
@@ -71,7 +72,10 @@ export function ensureProxyRouting(
 }
 
 /** Removes the rule, the table and the device; missing pieces are fine. */
-export function teardownProxyRouting(r: ProxyRoutingNumbers, opts: ProxyRoutingOptions = {}): void {
+export function teardownProxyRouting(
+  r: ProxyRoutingNumbers = PROXY_ROUTING,
+  opts: ProxyRoutingOptions = {},
+): void {
   ipBatch([`rule del pref ${r.rulePref}`, `route flush table ${r.table}`, `link del ${PROXY_DEVICE}`], {
     netns: opts.netns,
     force: true,

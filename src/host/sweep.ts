@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { teardownHostNetwork } from './host-network.js';
+import { teardownProxyRouting } from './proxy-routing.js';
 import { ipBatch, runSync } from './run-command.js';
 import { flushServiceNat } from './service-nat.js';
 
@@ -65,6 +66,12 @@ export function sweepHost(c: ClusterConfig): SweepReport {
       if (pid > 1 && isPorinProcess(pid)) killPid(pid, report.processes);
     }
   }
+  // The L7 proxy runs apart from the agent (src/proxy/main.ts) and records its own pid.
+  const proxyPid = join(c.runDir, 'proxy.pid');
+  if (existsSync(proxyPid)) {
+    const pid = Number(readFileSync(proxyPid, 'utf8').trim());
+    if (pid > 1 && isPorinProcess(pid)) killPid(pid, report.processes);
+  }
   for (const ns of clusterNamespaces()) {
     for (const p of runSync(['ip', 'netns', 'pids', ns], { allowFail: true }).split('\n')) {
       const pid = Number(p);
@@ -88,6 +95,7 @@ export function sweepHost(c: ClusterConfig): SweepReport {
   // 3. NAT chains, routes, rules, the DNS device; pinned BPF objects; runtime files.
   flushServiceNat();
   teardownHostNetwork(c);
+  teardownProxyRouting();
   rmSync('/sys/fs/bpf/porin', { recursive: true, force: true });
   rmSync(c.runDir, { recursive: true, force: true });
   return report;

@@ -88,6 +88,8 @@ export interface WireL7Event {
   readonly time: number;
   readonly parser: ParserType;
   readonly proxyPort: number;
+  /** 6 (TCP) or 17 (UDP). */
+  readonly protocol: number;
   /** The client and the original destination (for a response: still client → server). */
   readonly source: SocketAddress;
   readonly destination: SocketAddress;

@@ -146,11 +146,14 @@ export function judgeRequest(
   const audit = judgeWith(policy, 'audit', c, req, matchers);
   if (audit && !audit.verdict.allowed)
     return { verdict: 'AUDIT', rules: audit.verdict.rules, directions: audit.directions };
-  const v = enforced?.verdict;
+  // Redirected only for audit-mode L7 rules: the audit view's allow names the rules.
+  const v = enforced?.verdict ?? audit?.verdict;
   return {
     verdict: 'FORWARDED',
     rules: v?.rules ?? [],
-    directions: enforced?.directions ?? [],
-    ...(v && v.headerActions.length > 0 ? { headerActions: v.headerActions } : {}),
+    directions: enforced?.directions ?? audit?.directions ?? [],
+    ...(enforced && enforced.verdict.headerActions.length > 0
+      ? { headerActions: enforced.verdict.headerActions }
+      : {}),
   };
 }

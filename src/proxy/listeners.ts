@@ -70,6 +70,7 @@ class Proxied {
       time: ev.time,
       parser: this.type,
       proxyPort: this.proxyPort,
+      protocol: this.protocol,
       source: this.source,
       destination: this.destination,
       srcIdentity: p.remote(this.source.address).identity,

@@ -168,7 +168,7 @@ describe('proxy process: feed, judging, agent away, restart', { skip }, () => {
     agent = feed();
     agent.start();
     await new Promise((r) => setTimeout(r, 400));
-    assert.equal(agent.ackedRevision, 2, 'hello says which revision it enforces');
+    assert.equal(agent.helloRevision, 2, 'hello says which revision it enforces');
     assert.equal(events.length, 8, 'the buffer held 8 events');
     assert.equal(dropped, 4, '12 events were made while away; the oldest 4 were dropped and counted');
     assert.equal(events[0]?.l7.http?.url, '/1', 'the newest are kept');

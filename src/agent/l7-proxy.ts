@@ -1,0 +1,193 @@
+// The agent's side of the L7 proxy: ports, the process, the policy feed with its revision barrier, audit redirects, events in.
+import type { DirectionInput } from '../datapath/index.js';
+import type { DirectionPolicy, PolicyEngine, PolicyEntry, PolicyRef } from '../policy/index.js';
+import type { ListenerStatus, ProxyStatus, WireL7Event } from '../proxy/feed-protocol.js';
+import { proxyPaths } from '../proxy/proxy-process.js';
+import { ProxyFeedClient } from './proxy-feed.js';
+import { ProxyPorts } from './proxy-ports.js';
+import { buildProxySnapshot, type LocalEndpointRef } from './proxy-snapshot.js';
+import { ProxySupervisor } from './proxy-supervisor.js';
+
+export interface L7ProxyOptions {
+  runDir: string;
+  stateDir: string;
+  pinDir: string;
+  logFile: string;
+  engine: PolicyEngine;
+  /** Every policy, audit-mode ones included, and which are in audit mode (when the agent has them). */
+  audit?: () => { engine: PolicyEngine; isAudit: (p: PolicyRef) => boolean } | undefined;
+  /** Local endpoints now (key, address, endpoint id, identity). */
+  endpoints: () => LocalEndpointRef[];
+  onEvents: (events: readonly WireL7Event[], dropped: number) => void;
+  log: (m: string) => void;
+  /** Extra proxy arguments (tests). */
+  proxyArgs?: readonly string[];
+}
+
+export interface ProxyComponentStatus {
+  running: boolean;
+  pid?: number;
+  connected: boolean;
+  /** The newest revision sent, and the one the proxy acknowledged (is enforcing). */
+  publishedRevision: number;
+  ackedRevision: number;
+  listeners: readonly ListenerStatus[];
+  /** The proxy's own report (connections, requests, denials, counters). */
+  report?: ProxyStatus;
+  error?: string;
+}
+
+const samePeer = (a: PolicyEntry, b: PolicyEntry) =>
+  a.peer.kind === 'identity' && b.peer.kind === 'identity' && a.peer.id === b.peer.id;
+const covers = (a: PolicyEntry, b: PolicyEntry) =>
+  a.protocol === 0 || (a.protocol === b.protocol && a.portLo <= b.portLo && a.portHi >= b.portHi);
+
+export class L7Proxy {
+  readonly ports: ProxyPorts;
+  private readonly supervisor: ProxySupervisor;
+  readonly feed: ProxyFeedClient;
+  private revision = 0;
+  /** Store revision → the first proxy revision published after the engine applied it. */
+  private readonly published: Array<{ store: number; proxy: number }> = [];
+  private pending: NodeJS.Timeout | undefined;
+  private pendingStore = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: L7ProxyOptions) {
+    this.ports = new ProxyPorts(`${o.stateDir}/proxy-ports.json`);
+    this.supervisor = new ProxySupervisor({
+      runDir: o.runDir,
+      pinDir: o.pinDir,
+      logFile: o.logFile,
+      ...(o.proxyArgs ? { extraArgs: o.proxyArgs } : {}),
+    });
+    this.feed = new ProxyFeedClient({
+      socketPath: proxyPaths(o.runDir).socket,
+      onEvents: o.onEvents,
+      log: o.log,
+    });
+  }
+
+  /** Ports first (policy entries name them), then the process and the feed; the first snapshot follows. */
+  async start(storeRevision: number): Promise<void> {
+    await this.ports.ensure();
+    const r = this.supervisor.ensure();
+    this.o.log(`L7 proxy ${r.adopted ? 'adopted' : 'started'}: pid ${r.pid}`);
+    this.feed.start();
+    this.publish(storeRevision);
+    // A proxy that died is started again; the feed reconnects and sends the latest snapshot.
+    this.watchdog = setInterval(() => {
+      if (this.supervisor.running() === undefined) {
+        const s = this.supervisor.ensure();
+        this.o.log(`L7 proxy was gone: started again (pid ${s.pid})`);
+      }
+    }, 2000);
+    this.watchdog.unref();
+  }
+
+  /** The port a redirect entry needs (EndpointManager → PolicyReconciler). */
+  proxyPort = (entry: PolicyEntry, direction: 'ingress' | 'egress'): number =>
+    this.ports.forEntry(entry, direction);
+
+  /**
+   * What the datapath enforces for an endpoint: the engine's policy plus redirects for audit-mode L7 rules
+   * (so the proxy sees those requests and reports AUDIT). Only where the enforced policy lets the peer in
+   * anyway: an audit-mode rule never turns a kernel drop into a redirect.
+   */
+  policyFor = (key: string): { ingress: DirectionInput; egress: DirectionInput } => {
+    const p = this.o.engine.policyOf(key);
+    const a = this.o.audit?.();
+    if (!a?.engine.endpoint(key)) return p;
+    const ap = a.engine.policyOf(key);
+    const augment = (enf: DirectionPolicy, aud: DirectionPolicy): DirectionInput => {
+      const extra = aud.entries.filter(
+        (e) =>
+          e.l7 &&
+          !e.deny &&
+          e.origins.every(a.isAudit) &&
+          (!enf.defaultDeny || enf.entries.some((x) => !x.deny && samePeer(x, e) && covers(x, e))),
+      );
+      return extra.length === 0 ? enf : { ...enf, entries: [...enf.entries, ...extra] };
+    };
+    return { ingress: augment(p.ingress, ap.ingress), egress: augment(p.egress, ap.egress) };
+  };
+
+  /** The engine applied `storeRevision`: publish a new snapshot soon (changes within 10 ms coalesce). */
+  changed(storeRevision: number): void {
+    this.pendingStore = Math.max(this.pendingStore, storeRevision);
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.publish(this.pendingStore);
+    }, 10);
+  }
+
+  private publish(storeRevision: number): void {
+    this.revision = Math.max(this.revision + 1, storeRevision);
+    const snapshot = buildProxySnapshot({
+      revision: this.revision,
+      listeners: this.ports.listeners(),
+      engine: this.o.engine,
+      ...(this.o.audit?.() ? { audit: this.o.audit()! } : {}),
+      endpoints: this.o.endpoints(),
+    });
+    this.feed.publish(snapshot);
+    this.published.push({ store: storeRevision, proxy: this.revision });
+    if (this.published.length > 256) this.published.shift();
+  }
+
+  /**
+   * The barrier of `porin apply`: resolves once the proxy acknowledged a snapshot that includes the store
+   * revision, or with the reason it did not within timeoutMs.
+   */
+  async waitFor(storeRevision: number, timeoutMs: number): Promise<{ ok: boolean; reason?: string }> {
+    if (this.pending || this.pendingStore < storeRevision) {
+      if (this.pending) clearTimeout(this.pending);
+      this.pending = undefined;
+      this.pendingStore = Math.max(this.pendingStore, storeRevision);
+      this.publish(this.pendingStore);
+    }
+    const entry = this.published.find((p) => p.store >= storeRevision);
+    const proxyRevision = entry?.proxy ?? this.revision;
+    if (await this.feed.waitForAck(proxyRevision, timeoutMs)) return { ok: true };
+    if (this.feed.lastNack?.revision === proxyRevision)
+      return {
+        ok: false,
+        reason: `the L7 proxy refused revision ${proxyRevision}: ${this.feed.lastNack.error}`,
+      };
+    if (!this.feed.connected)
+      return { ok: false, reason: 'the L7 proxy is not connected (it is starting, or not running)' };
+    return {
+      ok: false,
+      reason: `the L7 proxy did not acknowledge revision ${proxyRevision} in ${timeoutMs} ms`,
+    };
+  }
+
+  async status(): Promise<ProxyComponentStatus> {
+    const pid = this.supervisor.running();
+    const report = await this.feed.status(1000);
+    return {
+      running: pid !== undefined,
+      ...(pid !== undefined ? { pid } : {}),
+      connected: this.feed.connected,
+      publishedRevision: this.revision,
+      ackedRevision: this.feed.ackedRevision,
+      listeners: report?.listeners ?? this.feed.listeners,
+      ...(report ? { report } : {}),
+      ...(this.feed.lastNack ? { error: this.feed.lastNack.error } : {}),
+    };
+  }
+
+  /** The agent stops: the proxy keeps running with its last policy. */
+  stop(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    if (this.pending) clearTimeout(this.pending);
+    this.feed.close();
+  }
+
+  /** Teardown: the proxy goes too. */
+  async teardown(): Promise<void> {
+    this.stop();
+    await this.supervisor.stop();
+  }
+}
