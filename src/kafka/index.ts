@@ -17,3 +17,4 @@ export * from './message-spec.js';
 export * from './messages/index.js';
 export * from './record-batch.js';
 export * from './request-header.js';
+export * from './struct-access.js';
