@@ -6,15 +6,22 @@ export class ByteReader {
   private ci = 0;
   private off = 0;
   private left: number;
+  private readonly total: number;
 
   constructor(data: Buffer | readonly Buffer[]) {
     this.chunks = Buffer.isBuffer(data) ? [data] : data;
-    this.left = this.chunks.reduce((n, c) => n + c.length, 0);
+    this.total = this.chunks.reduce((n, c) => n + c.length, 0);
+    this.left = this.total;
     this.settle();
   }
 
   get remaining(): number {
     return this.left;
+  }
+
+  /** Bytes consumed so far. */
+  get position(): number {
+    return this.total - this.left;
   }
 
   private settle(): void {
