@@ -12,42 +12,7 @@ import {
   type MessageSpec,
 } from './message-spec.js';
 import { API_SPECS, METADATA_REQUEST, PRODUCE_REQUEST } from './messages/index.js';
-
-/** A value for every field present in `version`, different from the defaults, so that a lost field shows. */
-function sample(fields: readonly FieldSpec[], version: number, seed: number): KafkaStruct {
-  const out: KafkaStruct = {};
-  fields.forEach((f, i) => {
-    if (!inRange(f.versions, version)) return;
-    const n = seed * 31 + i + 1;
-    const one = (): KafkaValue => {
-      if (typeof f.type !== 'string') return sample(f.type, version, n);
-      switch (f.type) {
-        case 'int8':
-          return n % 100;
-        case 'int16':
-        case 'uint16':
-          return n % 30000;
-        case 'int32':
-          return (n * 1000) % 2 ** 31;
-        case 'int64':
-          return BigInt(n) * 10_000_000_000n;
-        case 'float64':
-          return n / 4;
-        case 'bool':
-          return n % 2 === 0;
-        case 'uuid':
-          return n.toString(16).padStart(32, 'a');
-        case 'string':
-          return `s${n}-é`;
-        case 'bytes':
-        case 'records':
-          return Buffer.from(`b${n}`);
-      }
-    };
-    out[f.name] = f.array ? [one(), one()] : one();
-  });
-  return out;
-}
+import { sampleMessage } from './sample-message.js';
 
 const bytesOf = (w: ByteWriter) => Buffer.from(w.finish());
 
@@ -57,7 +22,7 @@ describe('Kafka codec', () => {
     for (const { request, response } of API_SPECS.values()) {
       for (const spec of [request, response] as MessageSpec[]) {
         for (let v = spec.valid.min; v <= spec.valid.max; v++) {
-          const value = sample(spec.fields, v, v + 1);
+          const value = sampleMessage(spec.fields, v, v + 1);
           const bytes = bytesOf(encodeMessage(spec, v, value));
           const back = decodeMessage(spec, v, new ByteReader(bytes), { keepBytes: true });
           assert.deepEqual(back, value, `${spec.name} v${v}`);

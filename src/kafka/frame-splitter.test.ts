@@ -39,4 +39,14 @@ describe('Kafka frame splitter', () => {
     );
     assert.throws(() => new FrameSplitter({ maxFrameBytes: 1000, minFrameBytes: 8 }).push(frame([1])));
   });
+
+  it('returns the frames before a bad size prefix, and keeps the error', () => {
+    const s = new FrameSplitter({ maxFrameBytes: 100, minFrameBytes: 8 });
+    const frames = s.push(
+      Buffer.concat([frame([1, 2, 3, 4, 5, 6, 7, 8]), Buffer.from([0xff, 0xff, 0xff, 0xff])]),
+    );
+    assert.equal(frames.length, 1);
+    assert.ok(s.error instanceof KafkaProtocolError);
+    assert.throws(() => s.push(Buffer.alloc(0)), KafkaProtocolError);
+  });
 });

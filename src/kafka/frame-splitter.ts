@@ -27,13 +27,30 @@ export class FrameSplitter {
     return this.buffered;
   }
 
+  /**
+   * A bad size prefix met after frames that were complete: those frames are returned first, the error stays
+   * here for the caller to act on once it has handled them (and every later push throws it).
+   */
+  error: KafkaProtocolError | undefined;
+
   /** Adds received bytes; returns the frames they complete. Throws KafkaProtocolError on a bad size prefix. */
   push(chunk: Buffer): Frame[] {
+    if (this.error) throw this.error;
+    const out: Frame[] = [];
+    try {
+      this.split(chunk, out);
+    } catch (err) {
+      if (!(err instanceof KafkaProtocolError) || out.length === 0) throw err;
+      this.error = err;
+    }
+    return out;
+  }
+
+  private split(chunk: Buffer, out: Frame[]): void {
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
     }
-    const out: Frame[] = [];
     for (;;) {
       if (this.size < 0) {
         if (this.buffered < 4) break;
@@ -54,7 +71,6 @@ export class FrameSplitter {
       out.push({ size: this.size, chunks: this.take(4 + this.size) });
       this.size = -1;
     }
-    return out;
   }
 
   private peekInt32(): number {

@@ -17,4 +17,5 @@ export * from './message-spec.js';
 export * from './messages/index.js';
 export * from './record-batch.js';
 export * from './request-header.js';
+export { sampleMessage } from './sample-message.js';
 export * from './struct-access.js';

@@ -41,6 +41,8 @@ export function proxyKafkaConnection(conn: ProxiedConnection, o: KafkaProxyOptio
   let closed = false;
   let upWait = false;
   let downWait = false;
+  /** A malformed request was seen: nothing more is read; answers already owed are delivered, then it closes. */
+  let refusing = false;
   const queue: Pending[] = [];
   const sessions = new FetchSessions();
   const requests = new FrameSplitter({ maxFrameBytes: o.maxRequestBytes, minFrameBytes: 8 });
@@ -52,9 +54,17 @@ export function proxyKafkaConnection(conn: ProxiedConnection, o: KafkaProxyOptio
     client.destroy();
     upstream?.destroy();
   };
+  const refuse = (counter: L7Counter) => {
+    if (refusing || closed) return;
+    refusing = true;
+    conn.count(counter);
+    client.pause();
+    if (queue.length === 0) shutdown();
+    else setTimeout(() => shutdown(), 5000).unref();
+  };
   const flow = () => {
     if (closed || !upstream) return;
-    if (upWait || downWait) client.pause();
+    if (upWait || downWait || refusing) client.pause();
     else client.resume();
     if (downWait) upstream.pause();
     else upstream.resume();
@@ -122,7 +132,9 @@ export function proxyKafkaConnection(conn: ProxiedConnection, o: KafkaProxyOptio
       const errors = responseErrors(h.apiKey, h.apiVersion, prefix);
       if (p.fetch && errors.body) sessions.answered(p.fetch.ref, p.fetch.topics, errors.body);
       emit(p, true, errors.errorCode, errors.byTopic);
-      return takeAnswers();
+      const answers = takeAnswers();
+      if (refusing && queue.length === 0) setImmediate(() => shutdown());
+      return answers;
     },
   });
 
@@ -172,14 +184,16 @@ export function proxyKafkaConnection(conn: ProxiedConnection, o: KafkaProxyOptio
 
   client.pause();
   client.on('data', (chunk: Buffer) => {
-    if (closed) return;
+    if (closed || refusing) return;
     try {
       for (const f of requests.push(chunk)) {
         onRequest(f.chunks);
-        if (closed) return;
+        if (closed || refusing) return;
       }
-    } catch (err) {
-      shutdown(err instanceof KafkaProtocolError || err instanceof RangeError ? 'malformed' : 'malformed');
+      if (requests.error) throw requests.error;
+    } catch {
+      // KafkaProtocolError: bad framing or a malformed body (anything else would be a bug: closed the same way).
+      refuse('malformed');
     }
   });
   client.on('drain', () => {

@@ -151,6 +151,8 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
         const body = f.chunks.length === 1 ? f.chunks[0]! : Buffer.concat(f.chunks);
         chain = chain.then(() => answer(socket, body.subarray(4))).catch((err: Error) => drop(err.message));
       }
+      const bad = splitter.error;
+      if (bad) chain = chain.then(() => drop(bad.message));
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => sockets.delete(socket));
