@@ -4,13 +4,7 @@ import { ByteReader } from './byte-reader.js';
 import { ByteWriter } from './byte-writer.js';
 import { decodeMessage, decodeMessagePrefix, encodeMessage } from './codec.js';
 import { KafkaProtocolError } from './kafka-protocol-error.js';
-import {
-  type FieldSpec,
-  inRange,
-  type KafkaStruct,
-  type KafkaValue,
-  type MessageSpec,
-} from './message-spec.js';
+import type { KafkaStruct, MessageSpec } from './message-spec.js';
 import { API_SPECS, METADATA_REQUEST, PRODUCE_REQUEST } from './messages/index.js';
 import { sampleMessage } from './sample-message.js';
 

@@ -1,12 +1,6 @@
 // One redirected Kafka connection: judges each request, forwards allowed frames as received, answers denied ones.
 import type { Socket } from 'node:net';
-import {
-  apiKeyName,
-  encodeResponseFrame,
-  FrameSplitter,
-  KafkaErrorCode,
-  KafkaProtocolError,
-} from '../../kafka/index.js';
+import { apiKeyName, encodeResponseFrame, FrameSplitter, KafkaErrorCode } from '../../kafka/index.js';
 import type { L7Counter, L7RuleRef, L7Verdict, ProxiedConnection } from '../l7-handler.js';
 import { clampApiVersions } from './clamp-api-versions.js';
 import { denyResponse } from './deny-response.js';
