@@ -74,11 +74,13 @@ export async function kafkaThroughput({ quick, log }: BenchOptions): Promise<Mea
     { role: 'consume' as const, topic },
   ]);
   const proxied = await startProxyHarness({ [HQ]: rules });
-  const broker = await startKafkaBroker({ port: 0, bind: '127.0.0.1', initialRebalanceDelayMs: 0 });
+  const broker = await startKafkaBroker({ port: 0, bind: '127.0.0.1', initialRebalanceDelayMs: 50 });
+  // The same client and broker settings on both sides (the harness's clients disable Nagle too).
   const direct = new Kafka({
     clientId: 'bench',
     brokers: [`127.0.0.1:${broker.port}`],
     logLevel: logLevel.NOTHING,
+    socketFactory: ({ host, port, onConnect }) => net.connect({ host, port }, onConnect).setNoDelay(true),
   });
   const best = { direct: [] as Rates[], proxy: [] as Rates[] };
   try {
