@@ -131,6 +131,18 @@ describe('Kafka proxy handler with kafkajs (empire rules)', () => {
     );
   });
 
+  it('empire-hq may not consume: FindCoordinator gets GROUP_AUTHORIZATION_FAILED, kafkajs gives up at once', async () => {
+    // kafkajs logs the per-broker error and reports that no coordinator was found (not retriable): no retry loop.
+    await assert.rejects(
+      consumeOne(h.kafka(HQ, 'empire-hq'), 'empire-announce', 'hq-readers'),
+      (e: KafkaJsError) => e.name === 'KafkaJSGroupCoordinatorNotFound' && e.retriable === false,
+    );
+    const refused = h.events.filter(
+      (e) => e.verdict === 'DROPPED' && e.l7.kafka?.api_key === 'findcoordinator',
+    );
+    assert.equal(refused[0]?.l7.kafka?.error_code, 30);
+  });
+
   it('a client with no Kafka rule beyond ApiVersions is refused Metadata', async () => {
     const producer = h.kafka(STRANGER, 'rebel').producer({ retry: { retries: 0 } });
     await producer.connect();
