@@ -10,7 +10,7 @@ import { workloadForContainer } from '../cluster/workloads/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
-import { ensureBpffs, ensureHostNetwork, ensureProxyRouting, sweepHost } from '../host/index.js';
+import { ensureBpffs, ensureHostNetwork, ensureProxyRouting, sweepCluster } from '../host/index.js';
 import { FileIdentityStore } from '../identity/index.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
@@ -23,8 +23,6 @@ import { L7Proxy } from './l7-proxy.js';
 import { PolicySync } from './policy-sync.js';
 import { proxyComponent, registerProxyRoutes } from './proxy-routes.js';
 import { ServiceNatSync } from './service-nat-sync.js';
-
-export const BPF_PIN_DIR = '/sys/fs/bpf/porin';
 
 export class Agent {
   store!: ObjectStore;
@@ -122,22 +120,21 @@ export class Agent {
       deploymentsAsPods: false,
       localNode: c.nodeName,
     });
-    if (process.env.PORIN_DATAPATH !== 'off') {
+    if (c.datapath) {
       ensureBpffs();
-      // PORIN_POLICY_MAP_MAX sizes the shared policy map (tests use a tiny one to exercise capacity errors).
-      const policyMax = Number(process.env.PORIN_POLICY_MAP_MAX ?? 0);
+      // c.policyMapMax sizes the shared policy map (tests use a tiny one to exercise capacity errors).
       // The L7 redirect: the fwmark rule, local table and proxy device exist before the programs load.
       const proxyDevice = ensureProxyRouting();
       this.datapath = LxcDatapath.load({
-        pinDir: BPF_PIN_DIR,
+        pinDir: c.pinDir,
         config: { proxyIfindex: proxyDevice.ifindex },
-        ...(policyMax > 0 ? { maxEntries: { porin_policy: policyMax } } : {}),
+        ...(c.policyMapMax > 0 ? { maxEntries: { porin_policy: c.policyMapMax } } : {}),
       });
       this.datapath.attachProxyDevice(proxyDevice.ifindex);
       this.l7 = new L7Proxy({
         runDir: c.runDir,
         stateDir: c.stateDir,
-        pinDir: BPF_PIN_DIR,
+        pinDir: c.pinDir,
         logFile: join(p.logs, 'proxy.log'),
         engine: this.engine,
         audit: () =>
@@ -295,7 +292,7 @@ export class Agent {
           name: 'datapath',
           ok: this.datapath !== undefined,
           message: this.datapath
-            ? `eBPF tc programs on ${this.endpoints?.list().filter((e) => e.attached).length ?? 0} endpoint(s), maps pinned at ${BPF_PIN_DIR}${this.ctGc ? `; conntrack GC ${this.ctGc.deleted}/${this.ctGc.scanned} expired at ${this.ctGc.at}` : ''}`
+            ? `eBPF tc programs on ${this.endpoints?.list().filter((e) => e.attached).length ?? 0} endpoint(s), maps pinned at ${this.config.pinDir}${this.ctGc ? `; conntrack GC ${this.ctGc.deleted}/${this.ctGc.scanned} expired at ${this.ctGc.at}` : ''}`
             : 'disabled: policy is not enforced',
         },
       ],
@@ -327,7 +324,7 @@ export class Agent {
     await Promise.all(pods.map((p) => this.runtime.remove(p)));
     await this.l7?.teardown();
     await this.stop();
-    sweepHost(this.config);
+    await sweepCluster(this.config);
     if (!keepState) rmSync(this.config.stateDir, { recursive: true, force: true });
   }
 }

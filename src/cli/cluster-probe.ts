@@ -2,6 +2,7 @@
 
 import { probeMatrix } from '../cluster/probe/index.js';
 import { netnsName } from '../cluster/runtime/index.js';
+import { clusterConfig } from '../config/cluster-config.js';
 import * as dp from '../datapath/index.js';
 import { declaredPorts, type PortProtocol } from '../policy/index.js';
 import type { Pod } from '../resources/index.js';
@@ -10,17 +11,17 @@ import type { Out } from './output.js';
 import { COMMON_OPTIONS, outputFormat, parseFlags } from './parse-flags.js';
 import { HTTP_OPTIONS, httpRequestOf, parsePortList, renderMatrix } from './policy-matrix.js';
 
-/** Where the agent pins its maps (src/agent/agent.ts BPF_PIN_DIR). */
-const PIN_DIR = '/sys/fs/bpf/porin';
 const PROTOCOLS: Record<string, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 
 /** Conntrack as the kernel holds it: did the pod's connection go to the L7 proxy (a proxy port on its entry)? */
-function conntrackRedirects():
+function conntrackRedirects(
+  pinDir: string,
+):
   | ((from: { ip: string; port: number }, to: { ip: string; port: number }, protocol: string) => boolean)
   | undefined {
   let map: dp.BpfMap<dp.CtKey, dp.CtEntry>;
   try {
-    map = dp.BpfMap.fromPin(`${PIN_DIR}/${dp.CONNTRACK_MAP}`, dp.CtKeyCodec, dp.CtEntryCodec);
+    map = dp.BpfMap.fromPin(`${pinDir}/${dp.CONNTRACK_MAP}`, dp.CtKeyCodec, dp.CtEntryCodec);
   } catch {
     return undefined;
   }
@@ -51,7 +52,7 @@ export async function clusterProbe(args: string[], out: Out): Promise<number> {
   requireRoot('porin probe');
   const format = outputFormat(values, ['table', 'json'], 'table');
   const http = httpRequestOf(values);
-  const redirected = conntrackRedirects();
+  const redirected = conntrackRedirects(clusterConfig().pinDir);
   const all = (await agentClient().list('Pod', values.namespace)).items as Pod[];
   const pods = all.filter((p) => p.status?.podIP && p.metadata.uid);
   let ports: PortProtocol[];
@@ -70,11 +71,12 @@ export async function clusterProbe(args: string[], out: Out): Promise<number> {
   }
   const tty = process.stderr.isTTY === true;
   const line = progress({ write: (s) => void (tty && process.stderr.write(s)), color: false }, true);
+  const podNetnsPrefix = clusterConfig().podNetnsPrefix;
   const result = await probeMatrix(
     pods.map((p) => ({
       key: `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`,
       ip: p.status!.podIP!,
-      netns: netnsName(p.metadata.uid!),
+      netns: netnsName(podNetnsPrefix, p.metadata.uid!),
     })),
     ports,
     {
