@@ -88,7 +88,12 @@ function summary(l7: Layer7): string | undefined {
  * that allowed a request fill `*_allowed_by`; those it failed (or that would deny it, AUDIT) `*_denied_by`;
  * `l7_rules` (Porin's own) names each rule exactly.
  */
-export function buildL7Flow(o: L7Observation, ctx: FlowContext, nodeName: string, uuid = randomUUID): Flow {
+export function buildL7Flow(
+  o: L7Observation,
+  ctx: FlowContext,
+  nodeName: string,
+  uuid: () => string = randomUUID,
+): Flow {
   const [src, dst] = o.reply ? [o.destination, o.source] : [o.source, o.destination];
   const [srcId, dstId] = o.reply ? [o.dstIdentity, o.srcIdentity] : [o.srcIdentity, o.dstIdentity];
   const udp = o.protocol === 17;

@@ -7,34 +7,65 @@ import {
   httpRuleMatches,
   type L7Rules,
   matchDns,
+  matchKafka,
   type PolicyRef,
   type Remote,
 } from '../policy/index.js';
 import type { HeaderAction, L7Request, L7RuleRef, L7Verdict, SocketAddress } from './l7-handler.js';
 import { type ProxyPolicy, redirects, type SidePolicy } from './proxy-policy.js';
 
-/** What a side's L7 rule sets say about one request: the index of the first allowing rule, or -1. */
-export type L7Matcher = (rules: L7Rules, req: L7Request) => { index: number; headerActions?: HeaderAction[] };
+/** What one end's L7 rule sets (of the request's type) say about a request; `matched` names the rules. */
+export interface L7Match {
+  readonly allowed: boolean;
+  readonly matched: ReadonlyArray<{ readonly set: L7Rules; readonly index: number }>;
+  readonly headerActions?: readonly HeaderAction[];
+  /** Kafka: the topics no rule allowed. */
+  readonly deniedTopics?: readonly string[];
+}
+
+export type L7Matcher = (sets: readonly L7Rules[], req: L7Request) => L7Match;
+
+const DENY: L7Match = { allowed: false, matched: [] };
 
 /**
- * The pure matchers of src/policy, by request type. Kafka's arrives with its handler; until then a Kafka
- * request matches nothing (fail closed).
+ * The pure matchers of src/policy, by request type. Rules are OR'ed across every set of the end (policies
+ * and `toPorts` entries alike); an empty rule list allows everything.
  */
 export const L7_MATCHERS: Record<L7Request['type'], L7Matcher> = {
-  http(rules, req) {
-    if (rules.type !== 'http' || req.type !== 'http') return { index: -1 };
-    if (rules.http.length === 0) return { index: 0 };
+  http(sets, req) {
+    if (req.type !== 'http') return DENY;
     const headers: Record<string, string> = {};
     for (const [k, v] of req.headers) headers[k] = k in headers ? `${headers[k]},${v}` : v;
     const r = { method: req.method, path: req.path, host: req.host, headers };
-    return { index: rules.http.findIndex((rule) => httpRuleMatches(rule, r)) };
+    for (const set of sets) {
+      if (set.type !== 'http') continue;
+      if (set.http.length === 0) return { allowed: true, matched: [{ set, index: 0 }] };
+      const index = set.http.findIndex((rule) => httpRuleMatches(rule, r));
+      if (index >= 0) return { allowed: true, matched: [{ set, index }] };
+    }
+    return DENY;
   },
-  dns(rules, req) {
-    if (rules.type !== 'dns' || req.type !== 'dns') return { index: -1 };
-    return { index: matchDns(rules.dns, req.query) };
+  dns(sets, req) {
+    if (req.type !== 'dns') return DENY;
+    for (const set of sets) {
+      if (set.type !== 'dns') continue;
+      const index = matchDns(set.dns, req.query);
+      if (index >= 0) return { allowed: true, matched: [{ set, index }] };
+    }
+    return DENY;
   },
-  kafka() {
-    return { index: -1 };
+  kafka(sets, req) {
+    if (req.type !== 'kafka') return DENY;
+    // One list over every set: several one-topic rules together may allow a multi-topic request.
+    const all = sets.flatMap((set) =>
+      set.type === 'kafka' ? set.kafka.map((rule, index) => ({ set, index, rule })) : [],
+    );
+    const m = matchKafka(
+      all.map((x) => x.rule),
+      req,
+    );
+    if (!m.allowed) return { allowed: false, matched: [], deniedTopics: m.deniedTopics };
+    return { allowed: true, matched: m.matched.map((j) => ({ set: all[j]!.set, index: all[j]!.index })) };
   },
 };
 
@@ -49,6 +80,7 @@ interface SideVerdict {
   allowed: boolean;
   rules: L7RuleRef[];
   headerActions: HeaderAction[];
+  deniedTopics?: readonly string[];
 }
 
 const policyName = (p: PolicyRef) => formatPolicyRef(p);
@@ -77,22 +109,27 @@ function judgeSide(
     return { allowed: true, rules: policiesOf(d.entries.flatMap((e) => e.origins)), headerActions: [] };
   }
   const sets = (d.l7 ?? []).filter((r) => r.type === req.type);
-  for (const set of sets) {
-    const m = matchers[req.type](set, req);
-    if (m.index >= 0) {
-      const rule = formatL7RulePath(set, m.index);
-      const ref: L7RuleRef = {
+  const m = matchers[req.type](sets, req);
+  if (m.allowed) {
+    const rules = m.matched.map((x): L7RuleRef => {
+      const rule = formatL7RulePath(x.set, x.index);
+      return {
         direction,
-        policy: set.origin ? policyName(set.origin) : 'unknown policy',
+        policy: x.set.origin ? policyName(x.set.origin) : 'unknown policy',
         ...(rule ? { rule } : {}),
       };
-      return { allowed: true, rules: [ref], headerActions: m.headerActions ?? [] };
-    }
+    });
+    return { allowed: true, rules: uniqueRefs(rules), headerActions: [...(m.headerActions ?? [])] };
   }
   // Denied: name the policies whose L7 rules on this port it failed.
   const failed = (d.l7 ?? []).flatMap((r) => (r.origin ? [r.origin] : []));
   const refs = failed.length > 0 ? failed : d.entries.flatMap((e) => e.origins);
-  return { allowed: false, rules: policiesOf(refs), headerActions: [] };
+  return {
+    allowed: false,
+    rules: policiesOf(refs),
+    headerActions: [],
+    ...(m.deniedTopics ? { deniedTopics: m.deniedTopics } : {}),
+  };
 }
 
 /** Judges with one view (enforced or audit) of both ends; undefined when neither end redirects this port. */
@@ -142,7 +179,12 @@ export function judgeRequest(
 ): JudgeResult {
   const enforced = judgeWith(policy, 'enforced', c, req, matchers);
   if (enforced && !enforced.verdict.allowed)
-    return { verdict: 'DROPPED', rules: enforced.verdict.rules, directions: enforced.directions };
+    return {
+      verdict: 'DROPPED',
+      rules: enforced.verdict.rules,
+      directions: enforced.directions,
+      ...(enforced.verdict.deniedTopics ? { deniedTopics: enforced.verdict.deniedTopics } : {}),
+    };
   const audit = judgeWith(policy, 'audit', c, req, matchers);
   if (audit && !audit.verdict.allowed)
     return { verdict: 'AUDIT', rules: audit.verdict.rules, directions: audit.directions };

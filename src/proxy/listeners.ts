@@ -57,7 +57,6 @@ class Proxied {
         this.ctx.counters.add('no-policy');
         return { verdict: 'DROPPED', rules: [] };
       }
-      if (r.verdict === 'DROPPED') this.ctx.counters.add('denied');
       return r;
     } catch {
       return { verdict: 'DROPPED', rules: [] };

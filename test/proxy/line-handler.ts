@@ -61,6 +61,7 @@ export const handleLines: L7Handler = (conn: ProxiedConnection) => {
       reply: false,
     });
     if (v.verdict === 'DROPPED') {
+      conn.count('denied');
       client.write('403 Access denied\n');
       conn.emit({
         l7: { type: 'RESPONSE', http: { ...http, code: 403 } },
