@@ -68,6 +68,13 @@ function endpoint(ctx: FlowContext, ip: string, identity: number): Endpoint {
   return ep;
 }
 
+/** Defaults left out, as protojson prints them (an empty header list is no list). */
+function canonical(l7: Layer7): Layer7 {
+  if (!l7.http?.headers || l7.http.headers.length > 0) return l7;
+  const { headers: _h, ...http } = l7.http;
+  return { ...l7, http };
+}
+
 function summary(l7: Layer7): string | undefined {
   const h = l7.http;
   if (h) {
@@ -109,7 +116,7 @@ export function buildL7Flow(
     destination: endpoint(ctx, dst.address, dstId),
     Type: 'L7',
     node_name: nodeName,
-    l7: o.l7,
+    l7: canonical(o.l7),
     event_type: { type: MESSAGE_TYPE.l7 },
     traffic_direction: direction,
     is_reply: o.reply,

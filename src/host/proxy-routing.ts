@@ -1,6 +1,6 @@
 // Host side of the L7 redirect: the fwmark rule, the local-delivery table and the proxy device (idempotent; torn down by teardown/sweep).
 import { PROXY_ROUTING } from '../datapath/maps/proxy.js';
-import { ipBatch, runSync } from './run-command.js';
+import { ipBatch, runSync, succeeds } from './run-command.js';
 
 /**
  * The proxy device: a veth pair kept on the host (no dummy driver on this kernel). to_container redirects
@@ -24,6 +24,28 @@ export interface ProxyRoutingNumbers {
 export interface ProxyRoutingOptions {
   /** A named network namespace to work in (`ip -n`); default: the caller's. */
   netns?: string;
+}
+
+/*
+ * Packets redirected to the proxy device re-enter the IP layer, and netfilter would track them afresh:
+ * for a connection to a ClusterIP (DNAT'd by the service NAT before to_container saw it) the new entry
+ * clashes with the DNAT entry, and the proxy's answers would leave un-translated. Not tracking them keeps
+ * the DNAT entry the one that answers (the proxy's replies are un-NATed in OUTPUT, as the pod's would be).
+ */
+const NOTRACK = [
+  'PREROUTING',
+  '-i',
+  PROXY_DEVICE,
+  '-m',
+  'comment',
+  '--comment',
+  'porin: L7 proxy redirects',
+  '-j',
+  'NOTRACK',
+];
+
+function iptables(args: string[], netns: string | undefined): string[] {
+  return netns ? ['ip', 'netns', 'exec', netns, 'iptables', ...args] : ['iptables', ...args];
 }
 
 function sysctl(key: string, value: string, netns: string | undefined): void {
@@ -65,13 +87,15 @@ export function ensureProxyRouting(
   // the forwarding path drops packets that carry a socket: they must first reach to_container, which
   // redirects them to the proxy device. (Pod sources are assigned in from_container, host sources are local.)
   sysctl('net.ipv4.tcp_early_demux', '0', ns);
+  if (!succeeds(iptables(['-t', 'raw', '-C', ...NOTRACK], ns)))
+    runSync(iptables(['-t', 'raw', '-A', ...NOTRACK], ns));
   const info = JSON.parse(runSync(['ip', ...n, '-j', 'link', 'show', 'dev', PROXY_DEVICE])) as Array<{
     ifindex: number;
   }>;
   return { ifindex: info[0]!.ifindex };
 }
 
-/** Removes the rule, the table and the device; missing pieces are fine. */
+/** Removes the rule, the table, the device and the NOTRACK rule; missing pieces are fine. */
 export function teardownProxyRouting(
   r: ProxyRoutingNumbers = PROXY_ROUTING,
   opts: ProxyRoutingOptions = {},

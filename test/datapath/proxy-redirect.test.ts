@@ -108,6 +108,7 @@ describe('L7 redirect on real veths', { skip }, () => {
         allow('egress', B.identity, { ports: P.noProxy, ...l7 }),
         allow('egress', B.identity, { ports: P.udp, protocol: 17, ...l7 }),
         allow('egress', 2, { ports: WORLD_PORT, ...l7 }),
+        allow('egress', 2, { ports: 80 }),
       ],
       defaultDeny: true,
     });
@@ -277,6 +278,38 @@ describe('L7 redirect on real veths', { skip }, () => {
     const before = accepted().length;
     const out = JSON.parse(await inPod('a', tcpClient(W.ip, WORLD_PORT, ['far', 'away'])));
     assert.deepEqual(out, [`${WORLD_PORT}:${A.ip}:far`, `${WORLD_PORT}:${A.ip}:away`]);
+    assert.equal(accepted().length, before + 1);
+  });
+
+  it('to a ClusterIP (DNAT in the host before to_container) whose backend redirects: answers come from the ClusterIP', async () => {
+    const vip = '10.96.0.50';
+    sh('ip', [
+      'netns',
+      'exec',
+      topo.host,
+      'iptables',
+      '-t',
+      'nat',
+      '-A',
+      'PREROUTING',
+      '-d',
+      vip,
+      '-p',
+      'tcp',
+      '--dport',
+      '80',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      `${B.ip}:${P.ingress}`,
+    ]);
+    const before = accepted().length;
+    const out = JSON.parse(await inPod('a', tcpClient(vip, 80, ['v1', 'v2'])));
+    assert.deepEqual(
+      out,
+      [`${P.ingress}:${A.ip}:v1`, `${P.ingress}:${A.ip}:v2`],
+      'the connected client accepted the answers',
+    );
     assert.equal(accepted().length, before + 1);
   });
 
