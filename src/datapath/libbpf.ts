@@ -498,6 +498,8 @@ export interface TestRunResult {
   /** Average run time per repetition, ns. */
   durationNs: number;
   dataOut: Uint8Array;
+  /** The context as the program left it (for tc: struct __sk_buff, e.g. the mark it set). */
+  ctxOut?: Uint8Array;
 }
 
 export function progTestRun(
@@ -524,7 +526,12 @@ export function progTestRun(
     batch_size: 0,
   };
   check('bpf_prog_test_run_opts', f.prog_test_run(progFd, opts) as number);
-  return { retval: opts.retval, durationNs: opts.duration, dataOut: dataOut.subarray(0, opts.data_size_out) };
+  return {
+    retval: opts.retval,
+    durationNs: opts.duration,
+    dataOut: dataOut.subarray(0, opts.data_size_out),
+    ...(ctxOut ? { ctxOut } : {}),
+  };
 }
 
 // ---- ring buffers -------------------------------------------------------------------------------
