@@ -34,6 +34,8 @@ let nextId = 1;
 class Proxied {
   readonly id = nextId++;
   private directions: ReadonlyArray<'ingress' | 'egress'> = [];
+  /** Both ends' identities, looked up once per policy snapshot (not per event). */
+  private identities: { policy: ProxyPolicy; src: number; dst: number } | undefined;
 
   constructor(
     protected readonly ctx: ListenerContext,
@@ -65,6 +67,12 @@ class Proxied {
 
   emit(ev: L7Event): void {
     const p = this.ctx.policy();
+    if (this.identities?.policy !== p)
+      this.identities = {
+        policy: p,
+        src: p.remote(this.source.address).identity,
+        dst: p.remote(this.destination.address).identity,
+      };
     this.ctx.emit({
       time: ev.time,
       parser: this.type,
@@ -72,8 +80,8 @@ class Proxied {
       protocol: this.protocol,
       source: this.source,
       destination: this.destination,
-      srcIdentity: p.remote(this.source.address).identity,
-      dstIdentity: p.remote(this.destination.address).identity,
+      srcIdentity: this.identities.src,
+      dstIdentity: this.identities.dst,
       directions: this.directions,
       l7: ev.l7,
       verdict: ev.verdict,
@@ -200,7 +208,8 @@ export class RedirectListeners {
   }
 
   private async openOne(spec: ListenerSpec): Promise<Open> {
-    const server = createServer((s) => this.accept(spec, s));
+    // No Nagle: a handler writes a head and a body apart, and Nagle + delayed ACKs would stall each for 40 ms.
+    const server = createServer({ noDelay: true }, (s) => this.accept(spec, s));
     const o: Open = { spec, server };
     try {
       await new Promise<void>((resolve, reject) => {

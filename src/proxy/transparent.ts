@@ -51,5 +51,5 @@ export async function connectTransparent(
     mark: PROXY_MARK_FROM_PROXY,
     timeoutMs,
   });
-  return new Socket({ fd, readable: true, writable: true });
+  return new Socket({ fd, readable: true, writable: true }).setNoDelay(true);
 }

@@ -19,7 +19,7 @@ import { ns, pod } from '../../src/policy/test-fixtures.js';
 import type { ListenerSpec, PolicySnapshot } from '../../src/proxy/feed-protocol.js';
 import type { Resource } from '../../src/resources/index.js';
 import { loadTestDatapath } from '../datapath/harness.js';
-import { Topology } from '../datapath/netns-topology.js';
+import { HOST_IP, Topology } from '../datapath/netns-topology.js';
 
 const mainJs = fileURLToPath(new URL('../../src/proxy/main.js', import.meta.url));
 const lineHandler = fileURLToPath(new URL('./line-handler.js', import.meta.url));
@@ -81,8 +81,16 @@ export class L7Node {
     this.sync();
   }
 
+  /** Removes objects from the engine and writes the resulting policy. */
+  remove(...objects: Resource[]): void {
+    for (const o of objects) this.engine.remove(o);
+    this.sync();
+  }
+
   private sync(): void {
     const dp = this.dp!;
+    // The host netns's address is the host (identity 1), as a node address is in a cluster.
+    dp.maps.ipcache.set({ prefixlen: 32, addr: HOST_IP }, { identity: 1, flags: 0 });
     for (const e of this.engine.ipcache.entries()) {
       if (e.prefix.family !== 4) continue;
       const addr = [24, 16, 8, 0].map((s) => (Number(e.prefix.addr) >>> s) & 0xff).join('.');
@@ -104,10 +112,14 @@ export class L7Node {
     });
   }
 
-  /** Starts the proxy process in the host netns with the test line handler; resolves once it is ready. */
-  startProxy(extra: string[] = []): Promise<void> {
+  /**
+   * Starts the proxy process in the host netns — with the test line handler for http, or (`builtin`) the
+   * real handlers — and resolves once it is ready.
+   */
+  startProxy(extra: string[] = [], opts: { builtin?: boolean } = {}): Promise<void> {
     const args = ['netns', 'exec', this.topo.host, process.execPath, mainJs, '--run-dir', this.runDir];
-    args.push('--no-builtin-handlers', '--handler', `http=${lineHandler}:handleLines`, ...extra);
+    if (!opts.builtin) args.push('--no-builtin-handlers', '--handler', `http=${lineHandler}:handleLines`);
+    args.push(...extra);
     const child = spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proxy = child;
     return new Promise((resolve, reject) => {
