@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dnsSelectorMatches, matchHttp } from './l7-match.js';
+import { matchHttp } from './l7-match.js';
 
 describe('L7 matching', () => {
   it('HTTP method and path are full-match regexes; headers must be present', () => {
@@ -19,21 +19,6 @@ describe('L7 matching', () => {
     assert.equal(
       matchHttp([{ headerMatches: [{ name: 'x', value: 'y' }] }], { path: '/', headers: { x: 'z' } }),
       -1,
-    );
-  });
-  it('DNS names and patterns', () => {
-    assert.ok(dnsSelectorMatches({ matchName: 'Example.COM.' }, 'example.com'));
-    assert.ok(dnsSelectorMatches({ matchPattern: '*.example.com' }, 'api.example.com'));
-    assert.ok(
-      !dnsSelectorMatches({ matchPattern: '*.example.com' }, 'a.b.example.com'),
-      '* stays within one label',
-    );
-    assert.ok(!dnsSelectorMatches({ matchPattern: '*.example.com' }, 'example.com'));
-    assert.ok(dnsSelectorMatches({ matchPattern: '**.example.com' }, 'a.b.example.com'));
-    assert.ok(dnsSelectorMatches({ matchPattern: '*' }, 'anything.org'));
-    assert.ok(
-      !dnsSelectorMatches({ matchPattern: 'api.example.com' }, 'apiXexample.com'),
-      'dots are literal',
     );
   });
 });

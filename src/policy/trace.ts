@@ -3,7 +3,8 @@ import { IDENTITY_WORLD, reservedName } from '../identity/index.js';
 import type { Decision, Remote } from './direction-policy.js';
 import type { Endpoint } from './endpoint.js';
 import type { PolicyEngine } from './engine.js';
-import { type HttpRequest, matchDns, matchHttp } from './l7-match.js';
+import { type HttpRequest, matchHttp } from './l7-match.js';
+import { matchDns } from './l7-match-dns.js';
 import { PolicyEngineError } from './policy-engine-errors.js';
 import { type L4Protocol, type PolicyRef, PROTOCOL_NUMBER, type RuleOrigin } from './rule.js';
 
