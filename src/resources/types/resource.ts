@@ -1,6 +1,7 @@
 // The union of every kind Porin reads, and where each object came from.
 import type { CiliumNetworkPolicy } from './cilium-policy.js';
 import type { Deployment, EndpointSlice, Namespace, Node, Pod, Service } from './core.js';
+import type { ExternalHost } from './external-host.js';
 import type { NetworkPolicy } from './network-policy.js';
 
 export type Resource =
@@ -11,7 +12,8 @@ export type Resource =
   | Deployment
   | EndpointSlice
   | NetworkPolicy
-  | CiliumNetworkPolicy;
+  | CiliumNetworkPolicy
+  | ExternalHost;
 
 export type ResourceKind = Resource['kind'];
 
