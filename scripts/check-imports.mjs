@@ -11,6 +11,7 @@ const allowed = {
   identity: ['labels', 'net'],
   ipcache: ['net'],
   policy: ['labels', 'identity', 'ipcache', 'net', 'resources'],
+  fqdn: ['policy', 'identity', 'ipcache', 'labels', 'net'],
   'cluster/dns': ['resources', 'net'],
   'cluster/workloads': ['resources'],
   config: [],
@@ -27,9 +28,9 @@ const allowed = {
   monitor: ['datapath'],
   metrics: ['api', 'flow'],
   policylog: ['flow', 'policy'],
-  proxy: ['flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
-  agent: ['proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
-  cli: ['flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe'],
+  proxy: ['fqdn', 'flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
+  agent: ['fqdn', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
+  cli: ['fqdn', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe'],
 };
 
 // src/cluster groups the embedded cluster's folders; each of them is a folder of its own here.

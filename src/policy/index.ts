@@ -2,6 +2,7 @@
 export * from './direction-policy.js';
 export * from './endpoint.js';
 export * from './engine.js';
+export * from './fqdn-matcher.js';
 export * from './l7-match.js';
 export * from './l7-match-dns.js';
 export * from './matrix.js';
