@@ -1,0 +1,20 @@
+// The DNS proxy's protocol side: parse, judge (Cilium DNS rules), forward, enforce answers (FQDN), Hubble l7.dns events.
+export type { DnsL7Event } from './dns-events.js';
+export { DnsFrameReader, frameDnsMessage } from './dns-framing.js';
+export type { DnsJudge, DnsRequest } from './dns-judge.js';
+export {
+  createDnsProxy,
+  type DnsAnswerObservation,
+  type DnsCounter,
+  type DnsFqdnSink,
+  type DnsProxy,
+  type DnsProxyOptions,
+  type DnsProxyStats,
+  type DnsTcpConnection,
+  plainTcpConnection,
+} from './dns-proxy.js';
+export { type DnsMalformedReason, type DnsQuery, MAX_QUERY_BYTES, parseDnsQuery } from './dns-query.js';
+export { type AnswerSummary, errorResponse, RCODE, summarizeAnswer } from './dns-response.js';
+export { endpointKeyOf, engineDnsJudge } from './engine-dns-judge.js';
+export { FqdnRelay, type FqdnRelayOptions } from './fqdn-relay.js';
+export { connectTcp, DnsUpstreamError, exchangeUdp, TcpUpstream } from './upstream-exchange.js';
