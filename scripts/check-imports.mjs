@@ -22,6 +22,7 @@ const allowed = {
   cni: ['net'],
   'cluster/runtime': ['config', 'host', 'resources'],
   'cluster/probe': [],
+  'cluster/world': ['cluster/store', 'cluster/dns', 'cluster/workloads', 'host', 'config', 'resources', 'net'],
   datapath: ['policy', 'identity', 'ipcache', 'net', 'labels'],
   endpoints: ['datapath', 'policy', 'net', 'identity'],
   flow: ['api', 'datapath', 'identity', 'labels', 'monitor', 'net', 'policy'],
@@ -29,7 +30,7 @@ const allowed = {
   metrics: ['api', 'flow'],
   policylog: ['flow', 'policy'],
   proxy: ['fqdn', 'flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
-  agent: ['fqdn', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
+  agent: ['fqdn', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'cluster/world', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
   cli: ['fqdn', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe'],
 };
 

@@ -4,3 +4,4 @@ export * from './host-network.js';
 export * from './run-command.js';
 export * from './service-nat.js';
 export * from './sweep.js';
+export * from './world-network.js';
