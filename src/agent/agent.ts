@@ -7,11 +7,13 @@ import { ClusterDnsServer, resolvConf } from '../cluster/dns/index.js';
 import { PodRuntime } from '../cluster/runtime/index.js';
 import { FileObjectStore, type ObjectStore, type Unsubscribe } from '../cluster/store/index.js';
 import { workloadForContainer } from '../cluster/workloads/index.js';
+import { WorldController } from '../cluster/world/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
 import { ensureBpffs, ensureHostNetwork, sweepHost } from '../host/index.js';
 import { FileIdentityStore } from '../identity/index.js';
+import { WORLD_DNS_ADDRESS } from '../net/documentation-ranges.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
 import { clusterDefaults, hostAddress } from './cluster-defaults.js';
@@ -19,6 +21,7 @@ import { cniPort } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
 import { FlowAuditor } from './flow-auditor.js';
 import { FlowPipeline } from './flow-pipeline.js';
+import { FqdnSync } from './fqdn-sync.js';
 import { PolicySync } from './policy-sync.js';
 import { ServiceNatSync } from './service-nat-sync.js';
 
@@ -36,6 +39,8 @@ export class Agent {
   datapath: LxcDatapath | undefined;
   endpoints: EndpointManager | undefined;
   private policy!: PolicySync;
+  private fqdn: FqdnSync | undefined;
+  private world: WorldController | undefined;
   /** Called after a teardown request was answered (the daemon exits). */
   onTeardown: (() => void) | undefined;
   private readonly unwatch: Unsubscribe[] = [];
@@ -70,11 +75,21 @@ export class Agent {
     this.controllers = new ControllerManager(this.store);
     this.controllers.start();
 
+    // The outside world first: cluster DNS forwards names outside the zone to the world's DNS server.
+    if (c.world) {
+      this.world = new WorldController({
+        store: this.store,
+        network: { prefix: `porin-${c.clusterName}-`, hostIf: 'porinw0', tables: ['main', c.routeTable] },
+        dir: join(c.runDir, 'world'),
+        log: (m) => this.error(m),
+      });
+      await this.world.start();
+    }
     this.dns = new ClusterDnsServer({
       address: c.dnsServiceIP,
       port: 53,
       zone: c.dnsZone,
-      upstreams: [...c.upstreamDns],
+      upstreams: c.upstreamDns.length > 0 || !c.world ? [...c.upstreamDns] : [WORLD_DNS_ADDRESS],
     });
     await this.dns.start();
 
@@ -144,6 +159,16 @@ export class Agent {
     this.policy.auditEngine = auditEngine;
     const auditor = new FlowAuditor(auditEngine, (p) => this.policy.isAudit(p));
     await this.policy.start();
+    // FQDN identities of the restored DNS caches exist before the first datapath write (runtime.resync below).
+    this.fqdn = new FqdnSync({
+      config: c,
+      store: this.store,
+      engine: this.engine,
+      endpoints: this.endpoints,
+      conntrack: this.datapath?.maps.conntrack,
+      log: (m) => this.log(m),
+    });
+    this.fqdn.start();
 
     const hostIP = hostAddress();
     this.runtime = new PodRuntime({
@@ -208,6 +233,7 @@ export class Agent {
       });
       return { accepted: true };
     });
+    this.fqdn.routes(this.api);
     registerDebugRoutes(this.api, {
       appliedRevision: () => this.policy.appliedRevision,
       engine: this.engine,
@@ -255,6 +281,10 @@ export class Agent {
         { name: 'cluster-dns', ok: true, message: `${this.config.dnsServiceIP}:53 (${JSON.stringify(dns)})` },
         { name: 'cni', ok: true, message: `porin plugin, ${sandboxes.length} sandbox(es)` },
         { name: 'service-nat', ok: true, message: 'iptables PORIN-SERVICES (until the eBPF load balancer)' },
+        { name: 'fqdn', ...(this.fqdn?.status() ?? { ok: false, message: 'not started' }) },
+        this.world
+          ? { name: 'world', ok: this.world.status().ok, message: this.world.status().message }
+          : { name: 'world', ok: true, message: 'off (PORIN_WORLD=off)' },
         {
           name: 'datapath',
           ok: this.datapath !== undefined,
@@ -275,6 +305,8 @@ export class Agent {
     for (const u of this.unwatch.splice(0)) u();
     this.nat?.stop();
     this.policy?.stop();
+    this.fqdn?.stop();
+    this.world?.stop();
     this.runtime?.stop();
     await this.controllers?.stop();
     await this.dns?.close();
@@ -289,6 +321,7 @@ export class Agent {
     for (const u of this.unwatch.splice(0)) u();
     await Promise.all(pods.map((p) => this.runtime.remove(p)));
     await this.stop();
+    this.world?.teardown();
     sweepHost(this.config);
     if (!keepState) rmSync(this.config.stateDir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import { clusterProbe } from './cluster-probe.js';
 import { clusterStatus } from './cluster-status.js';
 import { clusterUp } from './cluster-up.js';
 import { bpfCommand, endpointCommand } from './debug-commands.js';
+import { fqdnCommand } from './fqdn-cache.js';
 import { observeCommand } from './observe.js';
 import { type Out, paint, stdoutOut } from './output.js';
 import { policyGet } from './policy-get.js';
@@ -47,6 +48,7 @@ Datapath (root):
   bpf policy get POD            the policy map entries of a pod, with the rules behind each
   bpf ct list                   connection tracking entries
   bpf ipcache list              address/prefix → identity
+  fqdn cache list               DNS names and addresses learned by the DNS proxy, per endpoint (-o json)
 
 Other:
   version                       print the version
@@ -77,6 +79,7 @@ const CLUSTER: Record<string, Command> = {
   endpoint: endpointCommand,
   observe: observeCommand,
   bpf: bpfCommand,
+  fqdn: fqdnCommand,
 };
 
 export async function main(

@@ -18,8 +18,10 @@ export interface ClusterConfig {
   readonly gateway: string;
   /** Host device (a veth pair kept on the host) holding the cluster DNS address. */
   readonly hostDevice: string;
-  /** DNS servers for names outside the cluster zone (tests: a namespace of Porin's own). */
+  /** DNS servers for names outside the cluster zone; default: the world's DNS server when the world is on. */
   readonly upstreamDns: readonly string[];
+  /** The outside world (ExternalHost objects in a namespace of the cluster's own); PORIN_WORLD=off disables it. */
+  readonly world: boolean;
 }
 
 export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConfig {
@@ -38,6 +40,7 @@ export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConf
     gateway: '169.254.1.1',
     hostDevice: 'porin0',
     upstreamDns: Object.freeze((env.PORIN_UPSTREAM_DNS ?? '').split(',').filter(Boolean)),
+    world: env.PORIN_WORLD !== 'off',
   });
 }
 

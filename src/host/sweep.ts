@@ -5,6 +5,7 @@ import type { ClusterConfig } from '../config/cluster-config.js';
 import { teardownHostNetwork } from './host-network.js';
 import { ipBatch, runSync } from './run-command.js';
 import { flushServiceNat } from './service-nat.js';
+import { sweepWorlds } from './world-network.js';
 
 export interface SweepReport {
   processes: number[];
@@ -85,6 +86,10 @@ export function sweepHost(c: ClusterConfig): SweepReport {
     for (const d of readdirSync('/etc/netns'))
       if (d.startsWith(NETNS_PREFIX)) rmSync(join('/etc/netns', d), { recursive: true, force: true });
   }
+  // The outside world (ExternalHosts): its namespace, processes and veth.
+  const world = sweepWorlds();
+  report.namespaces.push(...world.namespaces);
+  report.processes.push(...world.processes);
   // 3. NAT chains, routes, rules, the DNS device; pinned BPF objects; runtime files.
   flushServiceNat();
   teardownHostNetwork(c);

@@ -122,3 +122,28 @@ function sysctl(netns: string | undefined, key: string, value: string): void {
   const argv = [...(netns ? ['ip', 'netns', 'exec', netns] : []), 'sysctl', '-qw', `${key}=${value}`];
   runSync(argv);
 }
+
+/** `porin down`: every world namespace (`porin-…world`) with what runs in it, and the world veth of this namespace. */
+export function sweepWorlds(): { namespaces: string[]; processes: number[] } {
+  const out = { namespaces: [] as string[], processes: [] as number[] };
+  const names = runSync(['ip', 'netns', 'list'], { allowFail: true })
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith('porin-') && n.endsWith('world'));
+  for (const ns of names) {
+    for (const p of runSync(['ip', 'netns', 'pids', ns], { allowFail: true }).split('\n')) {
+      const pid = Number(p);
+      if (!(pid > 1)) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+        out.processes.push(pid);
+      } catch {
+        // gone
+      }
+    }
+    ipBatch([`netns del ${ns}`], { force: true });
+    out.namespaces.push(ns);
+  }
+  ipBatch(['link del porinw0'], { force: true });
+  return out;
+}
