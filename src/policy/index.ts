@@ -12,3 +12,4 @@ export * from './resolve-endpoint.js';
 export * from './rule.js';
 export * from './selector-cache.js';
 export * from './trace.js';
+export * from './trace-dns.js';
