@@ -228,7 +228,11 @@ export function tracePolicy(engine: PolicyEngine, q: TraceQuery): TraceResult {
       ? engine.policyOf(to.endpoint.key).ingress.decide(from.remote, proto, q.port)
       : undefined;
   const egress = sideOf(egressD, 'egress', describe(from.peer));
-  if (to.peer.kind === 'fqdn' && egressD?.verdict === 'allowed' && egressD.entries.every((e) => e.peer.kind === 'fqdn'))
+  if (
+    to.peer.kind === 'fqdn' &&
+    egressD?.verdict === 'allowed' &&
+    egressD.entries.every((e) => e.peer.kind === 'fqdn')
+  )
     egress.summary += ` (toFQDNs: the addresses of DNS answers for ${to.peer.name} that the DNS proxy saw)`;
   const ingress = sideOf(ingressD, 'ingress', describe(to.peer));
   if (loopback) {
