@@ -109,8 +109,9 @@ export class FqdnManager {
     }
     const ttl = Math.max(obs.ttl, this.config.minTtlSeconds);
     const touched = cache.record(name, obs.ips, ttl, obs.time ?? this.now(), this.config.maxIpsPerHostname);
-    // Addresses already known keep their identity unless this name adds selectors: refresh all of them.
-    const changed = this.names.refresh(new Set([...touched, ...obs.ips]));
+    // Only addresses new to this name (or pushed out by the limit) can change labels: an address this endpoint
+    // already held under this name is known by the same names as before.
+    const changed = touched.length > 0 && this.names.refresh(touched);
     if (changed) this.opts.apply();
     this.scheduleSave();
     const ms = performance.now() - t0;

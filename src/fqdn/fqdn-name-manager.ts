@@ -15,7 +15,8 @@ const WORLD_LABEL: Label = { source: 'reserved', key: 'world', value: '' };
 
 interface IpState {
   identity: number;
-  labelsKey: string;
+  /** Selector keys and CIDR prefixes the labels were built from: equal signatures, equal labels. */
+  signature: string;
   prefix: Prefix;
 }
 
@@ -60,9 +61,9 @@ export class FqdnNameManager {
   refresh(ips: Iterable<string>): boolean {
     let changed = false;
     for (const ip of ips) {
-      const labels = this.labelsFor(ip);
+      const want = this.labelInputs(ip);
       const cur = this.state.get(ip);
-      if (!labels) {
+      if (!want) {
         if (!cur) continue;
         this.ipcache.delete(cur.prefix, FQDN_IPCACHE_SOURCE);
         this.identities.release(cur.identity);
@@ -70,12 +71,12 @@ export class FqdnNameManager {
         changed = true;
         continue;
       }
-      if (cur?.labelsKey === labels.key) continue;
+      if (cur?.signature === want.signature) continue;
       const prefix = cur?.prefix ?? hostPrefix(ip);
       if (!prefix) continue;
-      const identity = this.identities.acquire(labels);
+      const identity = this.identities.acquire(this.labels(want));
       this.ipcache.upsert(prefix, identity, FQDN_IPCACHE_SOURCE);
-      this.state.set(ip, { identity, labelsKey: labels.key, prefix });
+      this.state.set(ip, { identity, signature: want.signature, prefix });
       if (cur) this.identities.release(cur.identity);
       changed = true;
     }
@@ -110,18 +111,27 @@ export class FqdnNameManager {
     this.state.clear();
   }
 
-  private labelsFor(ip: string): LabelSet | undefined {
+  /** The selector keys matching the address's names and the policy prefixes containing it; undefined: none match. */
+  private labelInputs(ip: string): { keys: string[]; cidrs: string[]; signature: string } | undefined {
     const keys = new Set<string>();
     for (const name of this.namesOf(ip)) for (const k of this.selectorsFor(name)) keys.add(k);
     if (keys.size === 0) return undefined;
-    const labels: Label[] = [...keys].map((k) => fqdnSelectorLabel(this.selectors.get(k)!));
-    const parsed = parseIP(ip);
-    if (parsed.ok) {
-      for (const p of this.prefixes) {
-        if (p.bits > 0 && prefixContainsAddr(p, parsed.value.family, parsed.value.addr))
-          labels.push({ source: 'cidr', key: formatPrefix(p), value: '' });
+    const cidrs: string[] = [];
+    if (this.prefixes.length > 0) {
+      const parsed = parseIP(ip);
+      if (parsed.ok) {
+        for (const p of this.prefixes)
+          if (p.bits > 0 && prefixContainsAddr(p, parsed.value.family, parsed.value.addr))
+            cidrs.push(formatPrefix(p));
       }
     }
+    const sorted = [...keys].sort();
+    return { keys: sorted, cidrs, signature: `${sorted.join('|')}#${cidrs.join('|')}` };
+  }
+
+  private labels(inputs: { keys: string[]; cidrs: string[] }): LabelSet {
+    const labels: Label[] = inputs.keys.map((k) => fqdnSelectorLabel(this.selectors.get(k)!));
+    for (const c of inputs.cidrs) labels.push({ source: 'cidr', key: c, value: '' });
     labels.push(WORLD_LABEL);
     return new LabelSet(labels);
   }

@@ -68,20 +68,18 @@ export function selectorSource(sel: DnsNameSelector): string {
   return patternSource(sel.matchPattern ?? '');
 }
 
+/** Compiled selectors by `n:<matchName>` / `p:<matchPattern>` as written (bounded like Cilium's regex LRU). */
 const compiled = new Map<string, RE2>();
 const MAX_COMPILED = 1024; // Cilium's FQDNRegexCompileLRUSize
 
-function anchored(source: string): RE2 {
-  let re = compiled.get(source);
-  if (re) {
-    // Refresh its place: the map keeps insertion order, so the first key is the least recently used.
-    compiled.delete(source);
-    compiled.set(source, re);
-    return re;
+function compiledPattern(pattern: string): RE2 {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RE2(`^(?:${patternSource(pattern)})$`);
+    // Drop the oldest compiled pattern beyond the bound (a policy rarely holds that many).
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
+    compiled.set(pattern, re);
   }
-  re = new RE2(`^(?:${source})$`);
-  compiled.set(source, re);
-  if (compiled.size > MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
   return re;
 }
 
@@ -89,7 +87,7 @@ function anchored(source: string): RE2 {
 export function dnsSelectorMatches(sel: DnsNameSelector, name: string): boolean {
   const n = canonicalDnsName(name);
   if (sel.matchName !== undefined) return canonicalDnsName(sel.matchName) === n;
-  return anchored(selectorSource(sel)).test(n);
+  return compiledPattern(sel.matchPattern ?? '').test(n);
 }
 
 /**

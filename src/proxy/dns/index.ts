@@ -17,4 +17,10 @@ export { type DnsMalformedReason, type DnsQuery, MAX_QUERY_BYTES, parseDnsQuery 
 export { type AnswerSummary, errorResponse, RCODE, summarizeAnswer } from './dns-response.js';
 export { endpointKeyOf, engineDnsJudge } from './engine-dns-judge.js';
 export { FqdnRelay, type FqdnRelayOptions } from './fqdn-relay.js';
-export { connectTcp, DnsUpstreamError, exchangeUdp, TcpUpstream } from './upstream-exchange.js';
+export {
+  connectTcp,
+  DnsUpstreamError,
+  exchangeUdp,
+  TcpUpstream,
+  UdpUpstreamPool,
+} from './upstream-exchange.js';

@@ -41,47 +41,94 @@ function withId(msg: Buffer, id: number): Buffer {
   return out;
 }
 
+interface PendingUdp {
+  readonly dst: SocketAddress;
+  readonly query: Buffer;
+  readonly clientId: number;
+  readonly resolve: (b: Buffer) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
 /**
- * One query over UDP from an ephemeral socket, with a fresh random ID (restored on the answer); anything that
- * is not the answer (late, spoofed) is ignored. Rejects with PORIN_ERR_DNS_TIMEOUT after `timeoutMs`.
+ * Queries over UDP from a few long-lived sockets (a socket per query costs more than the query). Each query
+ * gets a random ID unused on its socket (restored on the answer); only a datagram from the server asked,
+ * with that ID and the same question, is taken as the answer — late or spoofed ones are ignored.
  */
-export function exchangeUdp(dst: SocketAddress, query: Buffer, timeoutMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const id = randomInt(0, 0x10000);
-    const out = withId(query, id);
-    const sock = dgram.createSocket({
-      type: net.isIPv6(dst.address) ? 'udp6' : 'udp4',
-      recvBufferSize: 1 << 20,
-    });
-    let done = false;
-    const finish = (err?: Error, msg?: Buffer) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.close();
-      if (err) reject(err);
-      else resolve(withId(msg!, query.readUInt16BE(0)));
-    };
-    const timer = setTimeout(
-      () =>
-        finish(
+export class UdpUpstreamPool {
+  private readonly sockets: {
+    type: 'udp4' | 'udp6';
+    sock: dgram.Socket;
+    pending: Map<number, PendingUdp>;
+  }[] = [];
+  private next = 0;
+
+  constructor(private readonly size = 4) {}
+
+  exchange(dst: SocketAddress, query: Buffer, timeoutMs: number): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const slot = this.slot(net.isIPv6(dst.address) ? 'udp6' : 'udp4');
+      let id = randomInt(0, 0x10000);
+      for (let tries = 0; slot.pending.has(id) && tries < 0x10000; tries++) id = (id + 1) & 0xffff;
+      if (slot.pending.has(id)) {
+        reject(new DnsUpstreamError('PORIN_ERR_DNS_UPSTREAM', 'too many queries in flight'));
+        return;
+      }
+      const out = withId(query, id);
+      const timer = setTimeout(() => {
+        slot.pending.delete(id);
+        reject(
           new DnsUpstreamError(
             'PORIN_ERR_DNS_TIMEOUT',
             `no answer from ${dst.address}:${dst.port} in ${timeoutMs} ms`,
           ),
-        ),
-      timeoutMs,
-    );
-    sock.on('error', (e) =>
-      finish(new DnsUpstreamError('PORIN_ERR_DNS_UPSTREAM', `${dst.address}:${dst.port}: ${e.message}`)),
-    );
-    sock.on('message', (msg) => {
-      if (answers(msg, out, id)) finish(undefined, msg);
+        );
+      }, timeoutMs);
+      slot.pending.set(id, { dst, query: out, clientId: query.readUInt16BE(0), resolve, timer });
+      slot.sock.send(out, dst.port, dst.address, (e) => {
+        if (!e || !slot.pending.delete(id)) return;
+        clearTimeout(timer);
+        reject(new DnsUpstreamError('PORIN_ERR_DNS_UPSTREAM', `${dst.address}:${dst.port}: ${e.message}`));
+      });
     });
-    sock.connect(dst.port, dst.address, () =>
-      sock.send(out, (e) => e && finish(new DnsUpstreamError('PORIN_ERR_DNS_UPSTREAM', e.message))),
-    );
-  });
+  }
+
+  close(): void {
+    for (const s of this.sockets.splice(0)) {
+      for (const p of s.pending.values()) clearTimeout(p.timer);
+      s.sock.close();
+    }
+  }
+
+  private slot(type: 'udp4' | 'udp6') {
+    const mine = this.sockets.filter((s) => s.type === type);
+    if (mine.length < this.size) {
+      const sock = dgram.createSocket({ type, recvBufferSize: 1 << 20 });
+      const pending = new Map<number, PendingUdp>();
+      sock.on('error', () => {});
+      sock.on('message', (msg, rinfo) => {
+        if (msg.length < 12) return;
+        const id = msg.readUInt16BE(0);
+        const p = pending.get(id);
+        if (!p || rinfo.port !== p.dst.port || rinfo.address !== p.dst.address || !answers(msg, p.query, id))
+          return;
+        pending.delete(id);
+        clearTimeout(p.timer);
+        p.resolve(withId(msg, p.clientId));
+      });
+      sock.unref();
+      const s = { type, sock, pending };
+      this.sockets.push(s);
+      return s;
+    }
+    return mine[this.next++ % mine.length]!;
+  }
+}
+
+const sharedPool = new UdpUpstreamPool();
+
+/** One query over UDP through the process's shared socket pool; rejects with PORIN_ERR_DNS_TIMEOUT after `timeoutMs`. */
+export function exchangeUdp(dst: SocketAddress, query: Buffer, timeoutMs: number): Promise<Buffer> {
+  return sharedPool.exchange(dst, query, timeoutMs);
 }
 
 /**
