@@ -6,14 +6,15 @@ const root = resolve(dirname(new URL(import.meta.url).pathname), '..', 'src');
 // A folder may import only the folders listed for it (and itself).
 const allowed = {
   net: [],
-  resources: ['net'],
+  kafka: [],
+  resources: ['net', 'kafka'],
   labels: ['resources'],
   identity: ['labels', 'net'],
   ipcache: ['net'],
-  policy: ['labels', 'identity', 'ipcache', 'net', 'resources'],
+  policy: ['labels', 'identity', 'ipcache', 'net', 'resources', 'kafka'],
   fqdn: ['policy', 'identity', 'ipcache', 'labels', 'net'],
   'cluster/dns': ['resources', 'net'],
-  'cluster/workloads': ['resources'],
+  'cluster/workloads': ['resources', 'kafka'],
   config: [],
   host: ['config'],
   'cluster/store': ['resources'],
@@ -29,9 +30,9 @@ const allowed = {
   monitor: ['datapath'],
   metrics: ['api', 'flow'],
   policylog: ['flow', 'policy'],
-  proxy: ['fqdn', 'flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
+  proxy: ['fqdn', 'kafka', 'flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
   agent: ['fqdn', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'cluster/world', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
-  cli: ['fqdn', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe'],
+  cli: ['fqdn', 'kafka', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe'],
 };
 
 // src/cluster groups the embedded cluster's folders; each of them is a folder of its own here.

@@ -11,7 +11,7 @@ import { WorldController } from '../cluster/world/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
-import { ensureBpffs, ensureHostNetwork, sweepHost } from '../host/index.js';
+import { ensureBpffs, ensureHostNetwork, sweepCluster } from '../host/index.js';
 import { FileIdentityStore } from '../identity/index.js';
 import { WORLD_DNS_ADDRESS } from '../net/documentation-ranges.js';
 import { PolicyEngine } from '../policy/index.js';
@@ -24,8 +24,6 @@ import { FlowPipeline } from './flow-pipeline.js';
 import { FqdnSync } from './fqdn-sync.js';
 import { PolicySync } from './policy-sync.js';
 import { ServiceNatSync } from './service-nat-sync.js';
-
-export const BPF_PIN_DIR = '/sys/fs/bpf/porin';
 
 export class Agent {
   store!: ObjectStore;
@@ -79,7 +77,8 @@ export class Agent {
     if (c.world) {
       this.world = new WorldController({
         store: this.store,
-        network: { prefix: `porin-${c.clusterName}-`, hostIf: 'porinw0', tables: ['main', c.routeTable] },
+        // The agent runs on the cluster's host (its namespace): the world hangs off the current namespace.
+        network: { prefix: c.prefix, tables: ['main', c.routeTable] },
         dir: join(c.runDir, 'world'),
         log: (m) => this.error(m),
       });
@@ -134,13 +133,11 @@ export class Agent {
       deploymentsAsPods: false,
       localNode: c.nodeName,
     });
-    if (process.env.PORIN_DATAPATH !== 'off') {
+    if (c.datapath) {
       ensureBpffs();
-      // PORIN_POLICY_MAP_MAX sizes the shared policy map (tests use a tiny one to exercise capacity errors).
-      const policyMax = Number(process.env.PORIN_POLICY_MAP_MAX ?? 0);
       this.datapath = LxcDatapath.load({
-        pinDir: BPF_PIN_DIR,
-        ...(policyMax > 0 ? { maxEntries: { porin_policy: policyMax } } : {}),
+        pinDir: c.pinDir,
+        ...(c.policyMapMax > 0 ? { maxEntries: { porin_policy: c.policyMapMax } } : {}),
       });
       this.endpoints = new EndpointManager(
         this.datapath,
@@ -284,12 +281,12 @@ export class Agent {
         { name: 'fqdn', ...(this.fqdn?.status() ?? { ok: false, message: 'not started' }) },
         this.world
           ? { name: 'world', ok: this.world.status().ok, message: this.world.status().message }
-          : { name: 'world', ok: true, message: 'off (PORIN_WORLD=off)' },
+          : { name: 'world', ok: true, message: 'off (PORIN_WORLD=on enables it)' },
         {
           name: 'datapath',
           ok: this.datapath !== undefined,
           message: this.datapath
-            ? `eBPF tc programs on ${this.endpoints?.list().filter((e) => e.attached).length ?? 0} endpoint(s), maps pinned at ${BPF_PIN_DIR}${this.ctGc ? `; conntrack GC ${this.ctGc.deleted}/${this.ctGc.scanned} expired at ${this.ctGc.at}` : ''}`
+            ? `eBPF tc programs on ${this.endpoints?.list().filter((e) => e.attached).length ?? 0} endpoint(s), maps pinned at ${this.config.pinDir}${this.ctGc ? `; conntrack GC ${this.ctGc.deleted}/${this.ctGc.scanned} expired at ${this.ctGc.at}` : ''}`
             : 'disabled: policy is not enforced',
         },
       ],
@@ -322,7 +319,7 @@ export class Agent {
     await Promise.all(pods.map((p) => this.runtime.remove(p)));
     await this.stop();
     this.world?.teardown();
-    sweepHost(this.config);
+    await sweepCluster(this.config);
     if (!keepState) rmSync(this.config.stateDir, { recursive: true, force: true });
   }
 }

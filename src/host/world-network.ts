@@ -5,9 +5,9 @@ import { ipBatch, runSync } from './run-command.js';
 export interface WorldNetworkOptions {
   /** The cluster's host network namespace (its name under /run/netns); undefined: the current namespace. */
   readonly hostNetns?: string;
-  /** Prefix of every name (e.g. `porin-` → namespace `porin-world`); from the cluster's config. */
+  /** The cluster's prefix (`porin`, `porin-NAME`): the world namespace is `<prefix>_world`. */
   readonly prefix: string;
-  /** Host-side veth name, at most 15 characters; default `<prefix without dashes, cut>w0`. */
+  /** Host-side veth name, at most 15 characters; default `porinw0` (it lives in the cluster's host namespace). */
   readonly hostIf?: string;
   /** Routing tables of the host namespace that get the world routes: `main` and the pod table. */
   readonly tables: readonly (number | 'main')[];
@@ -27,14 +27,15 @@ export interface WorldNetwork {
 export const WORLD_ROUTED_PREFIXES = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'] as const;
 const WORLD_IF = 'eth0';
 
+/** `<prefix>_world`: an underscore, which cluster names cannot hold, so no cluster's host namespace can clash. */
 export function worldNetnsName(prefix: string): string {
-  return `${prefix}world`;
+  return `${prefix}_world`;
 }
 
 export function worldNetwork(o: WorldNetworkOptions): WorldNetwork {
   const base = (o.linkNet ?? '169.254.53.0').split('.').map(Number);
   const at = (n: number) => [...base.slice(0, 3), (base[3] ?? 0) + n].join('.');
-  const hostIf = o.hostIf ?? `${o.prefix.replace(/[^a-zA-Z0-9]/g, '').slice(0, 12)}w0`;
+  const hostIf = o.hostIf ?? 'porinw0';
   if (hostIf.length > 15) throw new Error(`world veth name "${hostIf}" is longer than 15 characters`);
   return {
     netns: worldNetnsName(o.prefix),
@@ -121,29 +122,4 @@ export function worldPids(o: WorldNetworkOptions): number[] {
 function sysctl(netns: string | undefined, key: string, value: string): void {
   const argv = [...(netns ? ['ip', 'netns', 'exec', netns] : []), 'sysctl', '-qw', `${key}=${value}`];
   runSync(argv);
-}
-
-/** `porin down`: every world namespace (`porin-…world`) with what runs in it, and the world veth of this namespace. */
-export function sweepWorlds(): { namespaces: string[]; processes: number[] } {
-  const out = { namespaces: [] as string[], processes: [] as number[] };
-  const names = runSync(['ip', 'netns', 'list'], { allowFail: true })
-    .split('\n')
-    .map((l) => l.split(' ')[0] ?? '')
-    .filter((n) => n.startsWith('porin-') && n.endsWith('world'));
-  for (const ns of names) {
-    for (const p of runSync(['ip', 'netns', 'pids', ns], { allowFail: true }).split('\n')) {
-      const pid = Number(p);
-      if (!(pid > 1)) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-        out.processes.push(pid);
-      } catch {
-        // gone
-      }
-    }
-    ipBatch([`netns del ${ns}`], { force: true });
-    out.namespaces.push(ns);
-  }
-  ipBatch(['link del porinw0'], { force: true });
-  return out;
 }

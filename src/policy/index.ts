@@ -5,6 +5,7 @@ export * from './engine.js';
 export * from './fqdn-matcher.js';
 export * from './l7-match.js';
 export * from './l7-match-dns.js';
+export * from './l7-match-kafka.js';
 export * from './matrix.js';
 export * from './policy-engine-errors.js';
 export * from './policy-entry.js';

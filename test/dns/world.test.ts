@@ -15,9 +15,9 @@ import type { ExternalHost } from '../../src/resources/index.js';
 const exec = promisify(execFile);
 const isRoot = process.getuid?.() === 0 && existsSync('/usr/sbin/ip') && existsSync('/usr/bin/dig');
 const hex = randomBytes(3).toString('hex');
-const PREFIX = `porin-dnsw${hex}-`;
-const HOST = `${PREFIX}host`;
-const POD = `${PREFIX}pod`;
+const PREFIX = `porin-dnsw${hex}`;
+const HOST = `${PREFIX}-host`;
+const POD = `${PREFIX}-pod`;
 const POD_IF = `pdw${hex}p`;
 const NETWORK: WorldNetworkOptions = {
   hostNetns: HOST,
@@ -50,7 +50,7 @@ const digStatus = async (...args: string[]) =>
 
 /** Kills what still runs in the test's namespaces (only ours: they are named with this run's prefix). */
 function cleanup(): void {
-  for (const ns of [POD, HOST, `${PREFIX}world`]) {
+  for (const ns of [POD, HOST, `${PREFIX}_world`]) {
     let out = '';
     try {
       out = execFileSync('ip', ['netns', 'pids', ns], {
@@ -284,7 +284,7 @@ describe('the world (private host namespace)', { skip: isRoot ? false : 'needs r
       ),
       '000',
     );
-    assert.doesNotMatch(await ip('-n', `${PREFIX}world`, 'addr'), /203\.0\.113\.11/);
+    assert.doesNotMatch(await ip('-n', `${PREFIX}_world`, 'addr'), /203\.0\.113\.11/);
   });
 
   it('a new controller (agent restart) adopts the running world server', async () => {
@@ -298,7 +298,7 @@ describe('the world (private host namespace)', { skip: isRoot ? false : 'needs r
 
   it('teardown removes the world, its routes and its veth', async () => {
     world.teardown();
-    assert.doesNotMatch(await ip('netns', 'list'), new RegExp(`${PREFIX}world`));
+    assert.doesNotMatch(await ip('netns', 'list'), new RegExp(`${PREFIX}_world`));
     assert.doesNotMatch(await ip('-n', HOST, 'route', 'show', 'table', '2004'), /203\.0\.113/);
     assert.doesNotMatch(await ip('-n', HOST, 'link'), new RegExp(NETWORK.hostIf!));
   });
