@@ -152,7 +152,7 @@ describe('the world (private host namespace)', { skip: isRoot ? false : 'needs r
         ports: [{ port: 8080, protocol: 'TCP' }],
       }),
     ]);
-    world = new WorldController({ store, network: NETWORK, dir });
+    world = new WorldController({ store, network: NETWORK, dir: join(dir, 'world') });
     await world.start();
   });
 
@@ -288,11 +288,11 @@ describe('the world (private host namespace)', { skip: isRoot ? false : 'needs r
   });
 
   it('a new controller (agent restart) adopts the running world server', async () => {
-    const pid = runningWorldPid(worldProcessPaths(dir));
+    const pid = runningWorldPid(worldProcessPaths(join(dir, 'world')));
     world.stop();
-    world = new WorldController({ store, network: NETWORK, dir });
+    world = new WorldController({ store, network: NETWORK, dir: join(dir, 'world') });
     await world.start();
-    assert.equal(runningWorldPid(worldProcessPaths(dir)), pid);
+    assert.equal(runningWorldPid(worldProcessPaths(join(dir, 'world'))), pid);
     assert.equal(await digShort('@192.0.2.53', 'api.github.com'), '203.0.113.10');
   });
 

@@ -1,5 +1,5 @@
 // Reconciles ExternalHost objects into the world: namespace and routes, addresses, the world server's configuration.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import {
   ensureWorldNetwork,
   setWorldAddresses,
@@ -54,6 +54,7 @@ export class WorldController {
 
   /** Creates (or adopts) the world, serves the current ExternalHosts, and follows their changes. */
   async start(): Promise<void> {
+    mkdirSync(this.paths.dir, { recursive: true });
     this.net = ensureWorldNetwork(this.o.network);
     if (existsSync(this.paths.config)) {
       try {
