@@ -95,6 +95,28 @@ describe('the world and toFQDNs on an isolated cluster', { skip: !root && 'needs
     assert.match(ipcache, new RegExp(`203\\.0\\.113\\.10/32\\s+${rows[0]!.identities[0]}`));
   });
 
+  it("Cilium's canonical DNS rule selects cluster DNS in the kernel: redirect entries to kube-dns on 53 UDP and TCP", async () => {
+    const res = JSON.parse(await h.ok(['bpf', 'policy', 'get', 'mediabot', '-o', 'json'])) as {
+      kernel: {
+        direction: string;
+        remote: { labels?: string[] };
+        protocol: string;
+        ports: { from: number };
+        verdict: string;
+      }[];
+    };
+    const dns = res.kernel.filter(
+      (e) => e.direction === 'egress' && (e.remote.labels ?? []).includes('k8s:k8s-app=kube-dns'),
+    );
+    assert.deepEqual(
+      dns.map((e) => `${e.protocol}/${e.ports.from} ${e.verdict}`).sort(),
+      ['SCTP/53 redirect', 'TCP/53 redirect', 'UDP/53 redirect'],
+      'protocol ANY is TCP, UDP and SCTP',
+    );
+    const fqdn = res.kernel.filter((e) => (e.remote.labels ?? []).includes('fqdn:matchName:api.github.com'));
+    assert.ok(fqdn.length > 0 && fqdn.every((e) => e.verdict === 'allow'), 'the FQDN identity is allowed');
+  });
+
   it('the cache survives an agent crash: the restarted agent keeps allowing the address', async () => {
     process.kill(Number(readFileSync(join(h.runDir, 'agent.pid'), 'utf8')), 'SIGKILL'); // the agent this test started
     await new Promise((r) => setTimeout(r, 300));
