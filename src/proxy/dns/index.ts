@@ -1,4 +1,6 @@
 // The DNS proxy's protocol side: parse, judge (Cilium DNS rules), forward, enforce answers (FQDN), Hubble l7.dns events.
+
+export { agentFqdnSender } from './agent-fqdn-sender.js';
 export type { DnsL7Event } from './dns-events.js';
 export { DnsFrameReader, frameDnsMessage } from './dns-framing.js';
 export type { DnsJudge, DnsRequest } from './dns-judge.js';
