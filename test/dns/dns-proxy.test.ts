@@ -1,10 +1,13 @@
 // The DNS proxy on loopback with dig: a real upstream of the test's own, a real policy engine, FQDN enforcement.
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { engineFqdnManager, type FqdnManager, syncFqdnPolicy } from '../../src/fqdn/index.js';
 import { PolicyEngine, PROTOCOL_NUMBER } from '../../src/policy/index.js';
 import { cnp, ns, pod } from '../../src/policy/test-fixtures.js';
 import {
+  connectTcp,
   createDnsProxy,
   type DnsL7Event,
   type DnsProxy,
@@ -267,6 +270,68 @@ describe('DNS proxy (loopback, dig)', () => {
     harnesses.push(h2);
     assert.equal((await dig(h2.address, 'api.github.com', 'A')).status, 'NOERROR');
     assert.equal(fast.stats().counters['fqdn-delayed'], 0);
+  });
+
+  it("the core's contract: datagrams and connections bring their own judge, emit, counters and upstream", async () => {
+    const proxy = createDnsProxy({});
+    const seen: string[] = [];
+    const counted: string[] = [];
+    const bindings = (source: { address: string; port: number }) => ({
+      source,
+      destination: upstream.address,
+      judge: (req: { query: string }) => {
+        seen.push(req.query);
+        return req.query.startsWith('support')
+          ? { verdict: 'DROPPED' as const, rules: [] }
+          : { verdict: 'FORWARDED' as const, rules: [{ direction: 'egress' as const, policy: 'core' }] };
+      },
+      emit: (ev: DnsL7Event) => seen.push(`${ev.l7.type}:${ev.verdict}`),
+      count: (what: string) => counted.push(what),
+    });
+    // Datagrams: a socket of the harness plays the core; upstream sockets are connected to the server.
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.6', r));
+    sock.on('message', (data, r) =>
+      proxy.handleDatagram({
+        ...bindings({ address: r.address, port: r.port }),
+        data,
+        reply: (out) => sock.send(out, r.port, r.address),
+        openUpstream: async () => {
+          const u = dgram.createSocket('udp4');
+          await new Promise<void>((res) =>
+            u.connect(upstream.address.port, upstream.address.address, () => res()),
+          );
+          return u;
+        },
+      }),
+    );
+    const at = { address: '127.0.0.6', port: sock.address().port };
+    assert.deepEqual(
+      (await dig(at, 'api.github.com')).answers.map((x) => x.data),
+      ['203.0.113.10'],
+    );
+    assert.equal((await dig(at, 'support.github.com')).status, 'REFUSED');
+    // Connections: the same for DNS over TCP.
+    const tcp = net.createServer((c) =>
+      proxy.handleConnection({
+        ...bindings({ address: c.remoteAddress!, port: c.remotePort! }),
+        client: c,
+        connectUpstream: () => connectTcp(upstream.address),
+      }),
+    );
+    await new Promise<void>((r) => tcp.listen(at.port, '127.0.0.6', r));
+    assert.deepEqual(
+      (await dig(at, 'api.github.com', 'A', ['+tcp'])).answers.map((x) => x.data),
+      ['203.0.113.10'],
+    );
+    sock.close();
+    tcp.close();
+    assert.deepEqual(
+      seen.filter((x) => !x.includes(':')),
+      ['api.github.com', 'support.github.com', 'api.github.com'],
+    );
+    assert.ok(seen.includes('RESPONSE:FORWARDED') && seen.includes('REQUEST:DROPPED'));
+    assert.deepEqual(counted.sort(), ['denied', 'requests', 'requests', 'requests']);
   });
 
   it('a source that is not an endpoint is refused (fail closed)', async () => {

@@ -6,7 +6,13 @@ import { DnsFrameReader, frameDnsMessage } from './dns-framing.js';
 import type { DnsJudge } from './dns-judge.js';
 import { type DnsMalformedReason, type DnsQuery, parseDnsQuery } from './dns-query.js';
 import { errorResponse, RCODE, summarizeAnswer } from './dns-response.js';
-import { connectTcp, DnsUpstreamError, exchangeUdp, TcpUpstream } from './upstream-exchange.js';
+import {
+  connectTcp,
+  DnsUpstreamError,
+  exchangeOnSocket,
+  exchangeUdp,
+  TcpUpstream,
+} from './upstream-exchange.js';
 
 /** An allowed answer's addresses, for the FQDN layer (the agent maps the source address to its endpoint). */
 export interface DnsAnswerObservation {
@@ -33,7 +39,8 @@ export type DnsCounter =
   | 'judge-error';
 
 export interface DnsProxyOptions {
-  readonly judge: DnsJudge;
+  /** For handleUdp/handleTcp; the core's datagrams and connections bring their own judge. None: every query is refused. */
+  readonly judge?: DnsJudge;
   readonly fqdn?: DnsFqdnSink;
   readonly emit?: (ev: DnsL7Event) => void;
   readonly count?: (what: DnsCounter, n?: number) => void;
@@ -63,6 +70,52 @@ export interface DnsTcpConnection {
   connectUpstream(): Promise<Socket>;
 }
 
+/** A query as the proxy core's judge takes it (the core's `L7Request` of type `dns`). */
+export interface CoreDnsRequest {
+  readonly type: 'dns';
+  readonly query: string;
+  readonly qtypes?: readonly string[];
+}
+
+/** What the core gives a handler along with each datagram or connection (its ProxiedDatagram/ProxiedConnection). */
+interface CoreBindings {
+  readonly source: SocketAddress;
+  readonly destination: SocketAddress;
+  /** Judges against the policy the proxy holds now (both ends); never throws. */
+  judge(req: CoreDnsRequest): L7Verdict;
+  emit(ev: DnsL7Event): void;
+  /** The core's counters (its status and metrics); the proxy keeps its own finer ones too. */
+  count?(what: CoreCounter, n?: number): void;
+}
+
+/** The core's L7 counters the DNS proxy reports into. */
+export type CoreCounter = 'requests' | 'denied' | 'malformed' | 'timeout' | 'upstream-error';
+
+const TO_CORE: Partial<Record<DnsCounter, CoreCounter>> = {
+  requests: 'requests',
+  denied: 'denied',
+  malformed: 'malformed',
+  timeout: 'timeout',
+  'upstream-error': 'upstream-error',
+  'upstream-malformed': 'upstream-error',
+  'judge-error': 'upstream-error',
+};
+
+/** A redirected datagram (the core's ProxiedDatagram, structurally). */
+export interface DnsDatagram extends CoreBindings {
+  readonly data: Buffer;
+  /** Sends an answer to the pod, which sees it come from `destination`. */
+  reply(data: Uint8Array): void;
+  /** A UDP socket connected to `destination`, carrying the proxy's mark; the handler closes it. */
+  openUpstream(): Promise<import('node:dgram').Socket>;
+}
+
+/** A redirected TCP connection (the core's ProxiedConnection, structurally). */
+export interface DnsConnection extends CoreBindings {
+  readonly client: Socket;
+  connectUpstream(): Promise<Socket>;
+}
+
 export interface DnsProxyStats {
   counters: Record<DnsCounter, number>;
   malformed: Partial<Record<DnsMalformedReason, number>>;
@@ -79,6 +132,10 @@ export interface DnsProxy {
   ): Promise<void>;
   /** Takes over a redirected TCP connection: every framed query in it is judged alone. */
   handleTcp(conn: DnsTcpConnection): void;
+  /** The core's datagram handler (L7DatagramHandler): judge, emit and upstream come with the datagram. */
+  handleDatagram(d: DnsDatagram): void;
+  /** The core's stream handler (L7Handler) for DNS over TCP. */
+  handleConnection(c: DnsConnection): void;
   stats(): DnsProxyStats;
 }
 
@@ -102,26 +159,24 @@ export function createDnsProxy(o: DnsProxyOptions): DnsProxy {
   const maxDelay = o.responseMaxDelayMs ?? 100;
   const timeout = o.forwardTimeoutMs ?? 10_000;
   const forwardUdp = o.forwardUdp ?? ((q, dst, _src, t) => exchangeUdp(dst, q, t));
-  const count = (what: DnsCounter, n = 1) => {
+  const countOwn = (what: DnsCounter, n = 1) => {
     counters[what] += n;
     o.count?.(what, n);
   };
-  const emit = (ev: DnsL7Event) => {
-    try {
-      o.emit?.(ev);
-    } catch {
-      // A broken flow channel must not break DNS.
-    }
-  };
+  const count = countOwn;
+  const optEmit = (ev: DnsL7Event) => o.emit?.(ev);
 
-  const judge = (
-    q: DnsQuery,
-    transport: 'udp' | 'tcp',
-    src: SocketAddress,
-    dst: SocketAddress,
-  ): L7Verdict => {
+  /** The options' judge as the per-exchange one; no judge refuses (fail closed). */
+  const ownJudge =
+    (transport: 'udp' | 'tcp', src: SocketAddress, dst: SocketAddress) =>
+    (req: CoreDnsRequest): L7Verdict =>
+      o.judge
+        ? o.judge({ type: 'dns', query: req.query, qtype: req.qtypes?.[0] ?? 'A', transport }, src, dst)
+        : { verdict: 'DROPPED', rules: [] };
+
+  const safeJudge = (judge: (req: CoreDnsRequest) => L7Verdict, q: DnsQuery): L7Verdict => {
     try {
-      return o.judge({ type: 'dns', query: q.name, qtype: q.qtype, transport }, src, dst);
+      return judge({ type: 'dns', query: q.name, qtypes: [q.qtype] });
     } catch {
       count('judge-error');
       return { verdict: 'DROPPED', rules: [] };
@@ -131,13 +186,30 @@ export function createDnsProxy(o: DnsProxyOptions): DnsProxy {
   /** One parsed query, start to finish; undefined means: send nothing (malformed, or the upstream timed out). */
   async function serve(
     q: DnsQuery,
-    transport: 'udp' | 'tcp',
-    src: SocketAddress,
-    dst: SocketAddress,
-    send: (raw: Buffer) => Promise<Buffer>,
+    ctx: {
+      src: SocketAddress;
+      dst: SocketAddress;
+      judge: (req: CoreDnsRequest) => L7Verdict;
+      emit: (ev: DnsL7Event) => void;
+      send: (raw: Buffer) => Promise<Buffer>;
+      count?: (what: CoreCounter, n?: number) => void;
+    },
   ): Promise<Buffer | undefined> {
+    const { src, dst, send } = ctx;
+    const count = (what: DnsCounter) => {
+      countOwn(what);
+      const core = TO_CORE[what];
+      if (core) ctx.count?.(core);
+    };
+    const emit = (ev: DnsL7Event) => {
+      try {
+        ctx.emit(ev);
+      } catch {
+        // A broken flow channel must not break DNS.
+      }
+    };
     count('requests');
-    const v = judge(q, transport, src, dst);
+    const v = safeJudge(ctx.judge, q);
     emit(requestEvent(q, v, src, dst, now()));
     if (v.verdict === 'DROPPED') {
       count('denied');
@@ -191,9 +263,13 @@ export function createDnsProxy(o: DnsProxyOptions): DnsProxy {
           drop(p.reason);
           return;
         }
-        const out = await serve(p.query, 'udp', client, originalDst, (raw) =>
-          forwardUdp(raw, originalDst, client, timeout),
-        );
+        const out = await serve(p.query, {
+          src: client,
+          dst: originalDst,
+          judge: ownJudge('udp', client, originalDst),
+          emit: optEmit,
+          send: (raw) => forwardUdp(raw, originalDst, client, timeout),
+        });
         if (out) reply(out);
       } catch {
         count('upstream-error');
@@ -201,6 +277,59 @@ export function createDnsProxy(o: DnsProxyOptions): DnsProxy {
     },
 
     handleTcp(conn) {
+      serveStream(conn, ownJudge('tcp', conn.source, conn.destination), optEmit);
+    },
+
+    handleConnection(c) {
+      serveStream(
+        c,
+        (req) => c.judge(req),
+        (ev) => c.emit(ev),
+        (what, n) => c.count?.(what, n),
+      );
+    },
+
+    handleDatagram(d) {
+      const p = parseDnsQuery(d.data);
+      if (!p.ok) {
+        drop(p.reason);
+        d.count?.('malformed');
+        return;
+      }
+      serve(p.query, {
+        src: d.source,
+        dst: d.destination,
+        judge: (req) => d.judge(req),
+        emit: (ev) => d.emit(ev),
+        count: (what, n) => d.count?.(what, n),
+        send: async (raw) => {
+          const sock = await d.openUpstream();
+          try {
+            return await exchangeOnSocket(sock, raw, timeout);
+          } finally {
+            sock.close();
+          }
+        },
+      }).then(
+        (out) => {
+          if (out) d.reply(out);
+        },
+        () => count('upstream-error'),
+      );
+    },
+
+    stats() {
+      return { counters: { ...counters }, malformed: { ...malformed }, tcpConnections };
+    },
+  };
+
+  function serveStream(
+    conn: Pick<DnsTcpConnection, 'source' | 'destination' | 'client' | 'connectUpstream'>,
+    judge: (req: CoreDnsRequest) => L7Verdict,
+    emit: (ev: DnsL7Event) => void,
+    coreCount?: (what: CoreCounter, n?: number) => void,
+  ): void {
+    {
       tcpConnections++;
       const upstream = new TcpUpstream(() => conn.connectUpstream());
       const reader = new DnsFrameReader();
@@ -217,10 +346,18 @@ export function createDnsProxy(o: DnsProxyOptions): DnsProxy {
           if (!p.ok) {
             // A stream that does not parse cannot be resynchronised: drop the connection.
             drop(p.reason);
+            coreCount?.('malformed');
             sock.destroy();
             return;
           }
-          serve(p.query, 'tcp', conn.source, conn.destination, (raw) => upstream.exchange(raw, timeout)).then(
+          serve(p.query, {
+            src: conn.source,
+            dst: conn.destination,
+            judge,
+            emit,
+            send: (raw) => upstream.exchange(raw, timeout),
+            ...(coreCount ? { count: coreCount } : {}),
+          }).then(
             (out) => {
               if (out && !sock.destroyed) sock.write(frameDnsMessage(out));
             },
@@ -228,12 +365,8 @@ export function createDnsProxy(o: DnsProxyOptions): DnsProxy {
           );
         }
       });
-    },
-
-    stats() {
-      return { counters: { ...counters }, malformed: { ...malformed }, tcpConnections };
-    },
-  };
+    }
+  }
 }
 
 /** For tests and hosts without the redirect: the connection's upstream is a plain TCP connection to `destination`. */

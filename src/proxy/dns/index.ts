@@ -3,11 +3,16 @@
 export { agentFqdnSender } from './agent-fqdn-sender.js';
 export type { DnsL7Event } from './dns-events.js';
 export { DnsFrameReader, frameDnsMessage } from './dns-framing.js';
+export { configureDnsHandlers, dnsHandlerStats, handleDnsDatagram, handleDnsStream } from './dns-handlers.js';
 export type { DnsJudge, DnsRequest } from './dns-judge.js';
 export {
+  type CoreCounter,
+  type CoreDnsRequest,
   createDnsProxy,
   type DnsAnswerObservation,
+  type DnsConnection,
   type DnsCounter,
+  type DnsDatagram,
   type DnsFqdnSink,
   type DnsProxy,
   type DnsProxyOptions,

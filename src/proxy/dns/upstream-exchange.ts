@@ -131,6 +131,32 @@ export function exchangeUdp(dst: SocketAddress, query: Buffer, timeoutMs: number
   return sharedPool.exchange(dst, query, timeoutMs);
 }
 
+/** One query on a socket already connected to the server (the core's marked upstream socket); random ID, restored. */
+export function exchangeOnSocket(sock: dgram.Socket, query: Buffer, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const id = randomInt(0, 0x10000);
+    const out = withId(query, id);
+    let finished = false;
+    const done = (err?: Error, msg?: Buffer) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      sock.off('message', onMessage);
+      if (err) reject(err);
+      else resolve(withId(msg!, query.readUInt16BE(0)));
+    };
+    const onMessage = (msg: Buffer) => {
+      if (answers(msg, out, id)) done(undefined, msg);
+    };
+    const timer = setTimeout(
+      () => done(new DnsUpstreamError('PORIN_ERR_DNS_TIMEOUT', `no answer in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    sock.on('message', onMessage);
+    sock.send(out, (e) => e && done(new DnsUpstreamError('PORIN_ERR_DNS_UPSTREAM', e.message)));
+  });
+}
+
 /**
  * One TCP connection to the server, opened on first use, carrying every query of one client connection
  * (pipelined; answers matched by a per-connection ID, so clients may reuse IDs).
