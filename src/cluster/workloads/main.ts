@@ -1,6 +1,7 @@
-// Entry point of the built-in container programs: `node dist/src/cluster/workloads/main.js <serve|deathstar|idle> [flags]`.
+// Entry point of the built-in container programs: `node dist/src/cluster/workloads/main.js <serve|deathstar|grpc-echo|idle> …`.
 import os from 'node:os';
 import { startDeathstar } from './deathstar.js';
+import { startGrpcEcho } from './grpc-echo.js';
 import { startIdle } from './idle.js';
 import { parseWorkloadArgs, type WorkloadArgs } from './parse-workload-args.js';
 import type { RunningWorkload } from './running-workload.js';
@@ -36,6 +37,8 @@ async function start(args: WorkloadArgs): Promise<RunningWorkload> {
           },
         }),
       });
+    case 'grpc-echo':
+      return startGrpcEcho({ port: args.port, bind: args.bind, pod: args.pod });
     case 'idle':
       return startIdle();
   }
