@@ -1,0 +1,178 @@
+// One HTTP/1.x request through the proxy: check, judge, then forward it upstream or answer 403 and drain it.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { L7Verdict, ProxiedConnection } from '../l7-handler.js';
+import { type ExchangeInfo, requestEvent, responseEvent, secretHeaderNames } from './events.js';
+import { applyHeaderActions, endToEnd, flatten, type HeaderPair, pairsOf } from './headers.js';
+import { upstreamAgent } from './http1-upstream.js';
+import { UPSTREAM_FAILURE_BODY } from './local-reply.js';
+import type { HttpProxyOptions } from './options.js';
+import { checkRequestHead, type RequestHead } from './request-head.js';
+
+/** A client connection's HTTP/1 state. */
+export interface Http1Session {
+  readonly conn: ProxiedConnection;
+  readonly opts: HttpProxyOptions;
+  agent: http.Agent | undefined;
+}
+
+type Head = Extract<RequestHead, { ok: true }>;
+
+/** Answers with the proxy's own response; `close` ends the connection after it. */
+function localReply(res: ServerResponse, status: number, body: string, close: boolean, extra: string[] = []) {
+  const headers = ['content-length', String(Buffer.byteLength(body)), 'content-type', 'text/plain', ...extra];
+  if (close) headers.push('connection', 'close');
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+/** Handles one parsed request (`expectContinue`: the client waits for 100 Continue before sending the body). */
+export function handleRequest(
+  s: Http1Session,
+  req: IncomingMessage,
+  res: ServerResponse,
+  expectContinue: boolean,
+) {
+  const pairs = pairsOf(req.rawHeaders);
+  const head = checkRequestHead(req, pairs, s.opts);
+  if (!head.ok) {
+    s.conn.count(head.counter);
+    localReply(res, head.status, '', true);
+    return;
+  }
+  if (head.redirect) {
+    localReply(res, 307, '', !req.complete, ['location', head.target]);
+    return;
+  }
+  const method = req.method ?? 'GET';
+  const { conn } = s;
+  conn.count('requests');
+  const verdict = conn.judge({ type: 'http', method, path: head.target, host: head.host, headers: pairs });
+  const info: ExchangeInfo = {
+    method,
+    url: `http://${head.host || `${conn.destination.address}:${conn.destination.port}`}${head.target === '*' ? '' : head.target}`,
+    protocol: req.httpVersionMinor === 0 ? 'HTTP/1' : 'HTTP/1.1',
+    start: process.hrtime.bigint(),
+    verdict: verdict.verdict,
+    rules: verdict.rules,
+  };
+  if (verdict.verdict === 'DROPPED') {
+    conn.emit(requestEvent(info, pairs));
+    deny(s, req, res, head, info, expectContinue);
+    return;
+  }
+  const out = applyHeaderActions(endToEnd(pairs), verdict.headerActions);
+  conn.emit(requestEvent(info, out, secretHeaderNames(verdict.headerActions)));
+  if (expectContinue) res.writeContinue();
+  forward(s, req, res, head, out, info, verdict, false);
+}
+
+/** Cilium's 403; the request's body is read and dropped so the connection serves the next request. */
+function deny(
+  s: Http1Session,
+  req: IncomingMessage,
+  res: ServerResponse,
+  head: Head,
+  info: ExchangeInfo,
+  expect: boolean,
+) {
+  s.conn.count('denied');
+  const hasBody = head.chunked || (head.contentLength ?? 0) > 0;
+  // A client waiting for 100 Continue may or may not send its body now: only a close leaves no doubt.
+  const close =
+    hasBody &&
+    !req.complete &&
+    (expect || (head.contentLength !== undefined && head.contentLength > s.opts.maxDrainBytes));
+  localReply(res, 403, s.opts.deniedBody, close);
+  s.conn.emit(responseEvent(info, 403, []));
+  if (hasBody && !req.complete && !close) drain(req, s.opts.maxDrainBytes);
+}
+
+function drain(req: IncomingMessage, max: number) {
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > max) req.socket.destroy();
+  });
+}
+
+function forward(
+  s: Http1Session,
+  req: IncomingMessage,
+  res: ServerResponse,
+  head: Head,
+  headers: HeaderPair[],
+  info: ExchangeInfo,
+  verdict: L7Verdict,
+  retry: boolean,
+) {
+  const upHeaders = head.hostFromTarget
+    ? [...headers.filter((p) => p[0] !== 'host'), ['host', head.host] as const]
+    : headers;
+  if (head.chunked) upHeaders.push(['transfer-encoding', 'chunked']);
+  const hasBody = head.chunked || (head.contentLength ?? 0) > 0;
+  s.agent ??= upstreamAgent(s.conn);
+  let up: http.ClientRequest;
+  try {
+    up = http.request({
+      agent: s.agent,
+      host: s.conn.destination.address,
+      port: s.conn.destination.port,
+      method: info.method,
+      path: head.target,
+      headers: flatten(upHeaders.filter((p) => p[0] !== 'expect')),
+      setHost: false,
+    });
+  } catch {
+    // A header value an action put in that Node refuses to send: Envoy's filter errors are 500s.
+    s.conn.count('malformed');
+    localReply(res, 500, '', true);
+    return;
+  }
+  up.on('response', (upRes) => {
+    const rpairs = pairsOf(upRes.rawHeaders);
+    s.conn.emit(responseEvent(info, upRes.statusCode ?? 0, rpairs));
+    res.sendDate = false;
+    try {
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, flatten(endToEnd(rpairs)));
+    } catch {
+      res.destroy();
+      up.destroy();
+      return;
+    }
+    upRes.pipe(res, { end: false });
+    upRes.on('end', () => {
+      if (upRes.rawTrailers.length > 0)
+        res.addTrailers(endToEnd(pairsOf(upRes.rawTrailers)) as [string, string][]);
+      res.end();
+    });
+    upRes.on('error', () => res.destroy());
+    upRes.on('aborted', () => res.destroy());
+  });
+  up.on('error', (err: NodeJS.ErrnoException) => {
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    // A kept-alive upstream socket the server closed just as it was reused: one retry for a bodyless request.
+    if (!retry && !hasBody && up.reusedSocket && err.code === 'ECONNRESET') {
+      forward(s, req, res, head, headers, info, verdict, true);
+      return;
+    }
+    s.conn.count('upstream-error');
+    req.unpipe(up);
+    localReply(res, 503, UPSTREAM_FAILURE_BODY, !req.complete);
+    s.conn.emit(responseEvent(info, 503, []));
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) up.destroy();
+  });
+  if (!hasBody || req.complete) {
+    up.end();
+    return;
+  }
+  req.pipe(up, { end: false });
+  req.on('end', () => {
+    if (req.rawTrailers.length > 0) up.addTrailers(endToEnd(pairsOf(req.rawTrailers)) as [string, string][]);
+    up.end();
+  });
+}

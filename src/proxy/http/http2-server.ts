@@ -1,0 +1,67 @@
+// The HTTP/2 (h2c) side: Node's nghttp2 server driven by the proxy's accepted sockets, one upstream per connection.
+import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { Socket } from 'node:net';
+import type { ProxiedConnection } from '../l7-handler.js';
+import { type Http2Conn, handleStream } from './http2-exchange.js';
+import { Http2Upstream } from './http2-upstream.js';
+import type { HttpProxyOptions } from './options.js';
+
+const kConn = Symbol('porin.http2.conn');
+type Tagged = { [kConn]?: Http2Conn };
+
+export interface Http2Server {
+  /** Takes over a socket whose buffered bytes start with the client preface. */
+  accept(conn: ProxiedConnection, socket: Socket): void;
+  close(): void;
+}
+
+export function createHttp2Server(opts: HttpProxyOptions): Http2Server {
+  const server = http2.createServer({
+    settings: {
+      enablePush: false,
+      maxConcurrentStreams: opts.maxConcurrentStreams,
+      maxHeaderListSize: opts.maxHeaderBytes,
+    },
+    maxHeaderListPairs: 4096,
+  });
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session: ServerHttp2Session) => {
+    // 'session' is emitted while the socket is handed over, so the tag set in accept() is there.
+    const c = (session.socket as unknown as Tagged)[kConn];
+    if (!c) {
+      session.destroy();
+      return;
+    }
+    (session as unknown as Tagged)[kConn] = c;
+    sessions.add(session);
+    session.on('error', () => c.conn.count('malformed'));
+    session.on('frameError', () => c.conn.count('malformed'));
+    session.setTimeout(opts.idleTimeoutMs, () => {
+      c.conn.count('timeout');
+      session.close();
+      setTimeout(() => session.destroy(), 1000).unref();
+    });
+    session.on('close', () => {
+      sessions.delete(session);
+      c.upstream.close();
+    });
+  });
+  server.on(
+    'stream',
+    (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: unknown) => {
+      const c = (stream.session as unknown as Tagged | undefined)?.[kConn];
+      if (c) handleStream(c, stream, headers, flags, rawHeaders as unknown as string[]);
+      else stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    },
+  );
+  return {
+    accept(conn, socket) {
+      (socket as unknown as Tagged)[kConn] = { conn, opts, upstream: new Http2Upstream(conn) };
+      server.emit('connection', socket);
+    },
+    close() {
+      for (const s of sessions) s.destroy();
+      server.close();
+    },
+  };
+}
