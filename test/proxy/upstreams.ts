@@ -1,5 +1,6 @@
 // Real servers the proxy tests forward to: an HTTP/1.1 echo and an h2c echo on loopback.
 import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
@@ -23,6 +24,10 @@ export interface Upstream {
   readonly seen: EchoReply[];
   /** Upstream TCP connections accepted. */
   connections: number;
+  /** 'body' (bytes so far) as request body arrives; 'gated' when a `/gate` response waits for `openGate()`. */
+  readonly events: EventEmitter;
+  /** Lets the `/gate` responses finish. */
+  openGate(): void;
   close(): Promise<void>;
 }
 
@@ -34,10 +39,13 @@ function pairs(raw: string[]): [string, string][] {
 
 /**
  * HTTP/1.1 echo. Paths: `/stream/N` answers N chunks of 1 KiB with a pause between, `/trailers` answers with a
- * trailer, `/status/N` answers status N, `/bytes/N` answers N bytes; anything else echoes the request as JSON.
+ * trailer, `/status/N` answers status N, `/bytes/N` answers N bytes, `/gate` sends one chunk and finishes only
+ * after `openGate()`; anything else echoes the request as JSON.
  */
 export async function startHttpEcho(): Promise<Upstream> {
   const seen: EchoReply[] = [];
+  const events = new EventEmitter();
+  let gateOpen = false;
   const sockets = new Set<Socket>();
   let connections = 0;
   const server = http.createServer((req, res) => {
@@ -46,6 +54,7 @@ export async function startHttpEcho(): Promise<Upstream> {
     req.on('data', (c: Buffer) => {
       bytes += c.length;
       hash.update(c);
+      events.emit('body', bytes);
     });
     req.on('end', () => {
       const reply: EchoReply = {
@@ -70,6 +79,17 @@ export async function startHttpEcho(): Promise<Upstream> {
           setTimeout(tick, 5);
         };
         tick();
+        return;
+      }
+      if (url === '/gate') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('first;');
+        const finish = () => res.end('last');
+        if (gateOpen) finish();
+        else {
+          events.once('open', finish);
+          events.emit('gated');
+        }
         return;
       }
       if (url === '/trailers') {
@@ -106,6 +126,11 @@ export async function startHttpEcho(): Promise<Upstream> {
     port: (server.address() as AddressInfo).port,
     seen,
     connections: 0,
+    events,
+    openGate() {
+      gateOpen = true;
+      events.emit('open');
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -183,6 +208,8 @@ export async function startH2Echo(): Promise<Upstream> {
     port: (server.address() as AddressInfo).port,
     seen,
     connections: 0,
+    events: new EventEmitter(),
+    openGate() {},
     async close() {
       for (const s of sessions) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

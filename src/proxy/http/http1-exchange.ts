@@ -1,6 +1,6 @@
 // One HTTP/1.x request through the proxy: check, judge, then forward it upstream or answer 403 and drain it.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { L7Verdict, ProxiedConnection } from '../l7-handler.js';
+import type { ProxiedConnection } from '../l7-handler.js';
 import { type ExchangeInfo, requestEvent, responseEvent, secretHeaderNames } from './events.js';
 import { applyHeaderActions, endToEnd, flatten, type HeaderPair, pairsOf } from './headers.js';
 import { upstreamAgent } from './http1-upstream.js';
@@ -13,9 +13,35 @@ export interface Http1Session {
   readonly conn: ProxiedConnection;
   readonly opts: HttpProxyOptions;
   agent: http.Agent | undefined;
+  /** Forwarded requests wait here for the one upstream exchange before them to finish (see `enqueue`). */
+  readonly queue: Array<() => void>;
+  busy: boolean;
+}
+
+/**
+ * Runs `start` when the upstream connection is free. One exchange at a time: requests reach the server in the
+ * client's order and its responses return in that order (the agent alone would open a second connection while
+ * the first is still being dialled).
+ */
+function enqueue(s: Http1Session, start: () => void): void {
+  if (s.busy) s.queue.push(start);
+  else {
+    s.busy = true;
+    start();
+  }
+}
+
+function next(s: Http1Session): void {
+  const start = s.queue.shift();
+  if (start) start();
+  else s.busy = false;
 }
 
 type Head = Extract<RequestHead, { ok: true }>;
+
+function authorityOf(a: { address: string; port: number }): string {
+  return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
 
 /** Answers with the proxy's own response; `close` ends the connection after it. */
 function localReply(res: ServerResponse, status: number, body: string, close: boolean, extra: string[] = []) {
@@ -45,11 +71,13 @@ export function handleRequest(
   }
   const method = req.method ?? 'GET';
   const { conn } = s;
+  // HTTP/1.0 may omit Host: like Envoy's default_host_for_http_10, the original destination stands in for it.
+  const host = head.host || authorityOf(conn.destination);
   conn.count('requests');
-  const verdict = conn.judge({ type: 'http', method, path: head.target, host: head.host, headers: pairs });
+  const verdict = conn.judge({ type: 'http', method, path: head.target, host, headers: pairs });
   const info: ExchangeInfo = {
     method,
-    url: `http://${head.host || `${conn.destination.address}:${conn.destination.port}`}${head.target === '*' ? '' : head.target}`,
+    url: `http://${host}${head.target === '*' ? '' : head.target}`,
     protocol: req.httpVersionMinor === 0 ? 'HTTP/1' : 'HTTP/1.1',
     start: process.hrtime.bigint(),
     verdict: verdict.verdict,
@@ -61,9 +89,10 @@ export function handleRequest(
     return;
   }
   const out = applyHeaderActions(endToEnd(pairs), verdict.headerActions);
+  if (!head.host) out.push(['host', host]);
   conn.emit(requestEvent(info, out, secretHeaderNames(verdict.headerActions)));
   if (expectContinue) res.writeContinue();
-  forward(s, req, res, head, out, info, verdict, false);
+  enqueue(s, () => forward(s, req, res, head, out, info, false));
 }
 
 /** Cilium's 403; the request's body is read and dropped so the connection serves the next request. */
@@ -95,6 +124,7 @@ function drain(req: IncomingMessage, max: number) {
   });
 }
 
+/** Sends the request upstream and the response back; calls `next(s)` once when this exchange is over. */
 function forward(
   s: Http1Session,
   req: IncomingMessage,
@@ -102,9 +132,18 @@ function forward(
   head: Head,
   headers: HeaderPair[],
   info: ExchangeInfo,
-  verdict: L7Verdict,
   retry: boolean,
 ) {
+  let over = false;
+  const done = () => {
+    if (over) return;
+    over = true;
+    next(s);
+  };
+  if (res.destroyed || req.socket.destroyed) {
+    done();
+    return;
+  }
   const upHeaders = head.hostFromTarget
     ? [...headers.filter((p) => p[0] !== 'host'), ['host', head.host] as const]
     : headers;
@@ -126,6 +165,7 @@ function forward(
     // A header value an action put in that Node refuses to send: Envoy's filter errors are 500s.
     s.conn.count('malformed');
     localReply(res, 500, '', true);
+    done();
     return;
   }
   up.on('response', (upRes) => {
@@ -137,36 +177,51 @@ function forward(
     } catch {
       res.destroy();
       up.destroy();
+      done();
       return;
     }
     upRes.pipe(res, { end: false });
     upRes.on('end', () => {
-      if (upRes.rawTrailers.length > 0)
+      if (upRes.rawTrailers.length > 0) {
         res.addTrailers(endToEnd(pairsOf(upRes.rawTrailers)) as [string, string][]);
+      }
       res.end();
+      done();
     });
-    upRes.on('error', () => res.destroy());
-    upRes.on('aborted', () => res.destroy());
+    upRes.on('error', () => {
+      res.destroy();
+      done();
+    });
+    upRes.on('aborted', () => {
+      res.destroy();
+      done();
+    });
   });
   up.on('error', (err: NodeJS.ErrnoException) => {
+    if (over) return;
     if (res.headersSent || res.destroyed) {
       res.destroy();
+      done();
       return;
     }
     // A kept-alive upstream socket the server closed just as it was reused: one retry for a bodyless request.
     if (!retry && !hasBody && up.reusedSocket && err.code === 'ECONNRESET') {
-      forward(s, req, res, head, headers, info, verdict, true);
+      over = true;
+      forward(s, req, res, head, headers, info, true);
       return;
     }
     s.conn.count('upstream-error');
     req.unpipe(up);
     localReply(res, 503, UPSTREAM_FAILURE_BODY, !req.complete);
     s.conn.emit(responseEvent(info, 503, []));
+    done();
   });
   res.on('close', () => {
-    if (!res.writableFinished) up.destroy();
+    if (res.writableFinished) return;
+    up.destroy();
+    done();
   });
-  if (!hasBody || req.complete) {
+  if (!hasBody) {
     up.end();
     return;
   }

@@ -75,7 +75,7 @@ export function createHttp1Server(opts: HttpProxyOptions, onUpgrade: UpgradeHand
   server.emit('listening');
   return {
     accept(conn, socket) {
-      (socket as SessionSocket)[kSession] = { conn, opts, agent: undefined };
+      (socket as SessionSocket)[kSession] = { conn, opts, agent: undefined, queue: [], busy: false };
       socket.once('close', () => sessionOf(socket)?.agent?.destroy());
       server.emit('connection', socket);
       // The server consumes the socket natively from now on; the unshifted bytes flow once it resumes.
