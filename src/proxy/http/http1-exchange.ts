@@ -16,6 +16,8 @@ export interface Http1Session {
   /** Forwarded requests wait here for the one upstream exchange before them to finish (see `enqueue`). */
   readonly queue: Array<() => void>;
   busy: boolean;
+  /** A request head was refused: the connection closes after the answer, and llhttp's late errors are not recounted. */
+  rejected: boolean;
 }
 
 /**
@@ -61,6 +63,7 @@ export function handleRequest(
   const pairs = pairsOf(req.rawHeaders);
   const head = checkRequestHead(req, pairs, s.opts);
   if (!head.ok) {
+    s.rejected = true;
     s.conn.count(head.counter);
     localReply(res, head.status, '', true);
     return;

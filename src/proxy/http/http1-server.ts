@@ -50,6 +50,8 @@ export function createHttp1Server(opts: HttpProxyOptions, onUpgrade: UpgradeHand
     noDelay: true,
   });
   server.maxHeadersCount = 0; // the byte limit bounds them; a count limit would hide headers from the policy
+  // A client that sends its requests and then half-closes (FIN) still gets its answers, then the close.
+  (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('request', (req, res) => {
     const s = sessionOf(req.socket);
     if (s) handleRequest(s, req, res, false);
@@ -75,7 +77,14 @@ export function createHttp1Server(opts: HttpProxyOptions, onUpgrade: UpgradeHand
   server.emit('listening');
   return {
     accept(conn, socket) {
-      (socket as SessionSocket)[kSession] = { conn, opts, agent: undefined, queue: [], busy: false };
+      (socket as SessionSocket)[kSession] = {
+        conn,
+        opts,
+        agent: undefined,
+        queue: [],
+        busy: false,
+        rejected: false,
+      };
       socket.once('close', () => sessionOf(socket)?.agent?.destroy());
       server.emit('connection', socket);
       // The server consumes the socket natively from now on; the unshifted bytes flow once it resumes.
@@ -115,8 +124,20 @@ function headWithoutUpgrade(req: http.IncomingMessage): string {
 }
 
 function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
-  const conn = sessionOf(socket)?.conn;
+  const s = sessionOf(socket);
+  const conn = s?.conn;
   const code = err.code ?? '';
+  if (s?.rejected) {
+    // The request head was already refused (and counted) by the proxy; llhttp only noticed later.
+    socket.destroy();
+    return;
+  }
+  if (code === 'HPE_INVALID_EOF_STATE') {
+    // The client closed in the middle of a request: nobody is left to read an answer.
+    conn?.count('malformed');
+    socket.destroy();
+    return;
+  }
   let status = 400;
   let reason = 'Bad Request';
   let counter: L7Counter | undefined = 'malformed';
