@@ -264,15 +264,16 @@ function onResponse(
   const out = endToEndObject(rh);
   out[':status'] = status;
   const trailersOnly = (rflags & FLAG_END_STREAM) !== 0;
-  const withTrailers = !trailersOnly;
+  // Whether trailers follow is known only at the end: keep the stream open for them. With none, Node ends the
+  // stream with an empty DATA frame carrying END_STREAM.
   try {
-    stream.respond(out, { endStream: trailersOnly, waitForTrailers: withTrailers });
+    stream.respond(out, { endStream: trailersOnly, waitForTrailers: !trailersOnly });
   } catch {
     stream.close(NGHTTP2_INTERNAL_ERROR);
     up.close(NGHTTP2_CANCEL);
     return;
   }
   if (trailersOnly) return;
-  if (withTrailers) stream.on('wantTrailers', () => stream.sendTrailers(endToEndObject(trailers() ?? {})));
+  stream.on('wantTrailers', () => stream.sendTrailers(endToEndObject(trailers() ?? {})));
   up.pipe(stream);
 }
