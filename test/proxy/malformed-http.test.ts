@@ -1,6 +1,7 @@
 // The malformed-HTTP corpus: smuggling variants, oversized heads, garbage, slow and half-closed clients, bad
 // HTTP/2 frames. Each case must get its status (or a close), be counted, and leave the proxy serving.
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import type { L7Counter } from '../../src/proxy/l7-handler.js';
 import { type ProxyFixture, startProxy } from './proxy-fixture.js';
@@ -377,6 +378,31 @@ describe('malformed HTTP corpus', () => {
     });
     assert.deepEqual(statuses(r.data), [200]);
     assert.ok(r.closed);
+  });
+
+  it('a kept-alive connection idle past the idle timeout is closed and counted', async () => {
+    const before = f.proxy.count('timeout');
+    const r = await rawExchange(f.port, `GET /ok HTTP/1.1\r\n${H}\r\n`, { waitMs: 4000 });
+    assert.deepEqual(statuses(r.data), [200]);
+    assert.ok(r.closed);
+    assert.equal(f.proxy.count('timeout') - before, 1);
+  });
+
+  it('h2: a header field over the line limit gets 431 on its stream', async () => {
+    const before = f.proxy.count('header-too-large');
+    const s = http2.connect(f.url(''));
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = s.request({ ':path': '/ok', 'x-big': 'a'.repeat(9000) });
+        req.on('response', (h) => resolve(Number(h[':status'])));
+        req.on('error', reject);
+        req.resume();
+      });
+      assert.equal(status, 431);
+      assert.equal(f.proxy.count('header-too-large') - before, 1);
+    } finally {
+      s.close();
+    }
   });
 
   it('after the whole corpus the proxy still serves', async () => {

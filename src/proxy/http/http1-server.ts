@@ -72,6 +72,11 @@ export function createHttp1Server(opts: HttpProxyOptions, onUpgrade: UpgradeHand
     socket.end(rawErrorResponse(405, 'Method Not Allowed'));
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(err, socket));
+  // A kept-alive connection idle past keepAliveTimeout (no request in progress): closed, and counted.
+  server.on('timeout', (socket: Socket) => {
+    sessionOf(socket)?.conn.count('timeout');
+    socket.destroy();
+  });
   // Connections reach this server by `emit('connection')`, never by listening: start the header-timeout
   // sweep (Node starts it on 'listening') so slowloris clients get their 408.
   server.emit('listening');

@@ -119,6 +119,13 @@ export function handleStream(
     return;
   }
   const pairs = pairsOf(rawHeaders);
+  if (tooLarge(pairs, c.opts)) {
+    // nghttp2 refuses a header list over the advertised SETTINGS_MAX_HEADER_LIST_SIZE itself; single fields over
+    // the line limit get the same 431 as on HTTP/1.1.
+    conn.count('header-too-large');
+    localReply(stream, 431, '', grpc);
+    return;
+  }
   const requestHeaders = endToEnd(pairs, { keepTeTrailers: true });
   conn.count('requests');
   const verdict = conn.judge({
@@ -166,6 +173,16 @@ export function handleStream(
       (s) => openUpstream(x, s),
       () => upstreamFailed(x),
     );
+}
+
+function tooLarge(pairs: readonly HeaderPair[], o: HttpProxyOptions): boolean {
+  let total = 0;
+  for (const [k, v] of pairs) {
+    const n = k.length + v.length + 2;
+    if (n > o.maxHeaderLineBytes) return true;
+    total += n;
+  }
+  return total > o.maxHeaderBytes;
 }
 
 function toHeaderObject(pairs: readonly HeaderPair[], base: OutgoingHttpHeaders): OutgoingHttpHeaders {
