@@ -22,6 +22,8 @@ export interface FakeProxyOptions {
   rules?: readonly PortRuleHTTP[];
   /** Audit mode: a denial is reported as AUDIT and the request forwarded. */
   audit?: boolean;
+  /** Keep emitted events in `events` (default true; a benchmark only counts them). */
+  recordEvents?: boolean;
 }
 
 /** The contract's judge() for one ingress policy: Cilium's HTTP semantics, the matched rule named. */
@@ -53,6 +55,7 @@ export function judgeWith(o: FakeProxyOptions, req: L7Request): L7Verdict {
 /** A listener whose accepted sockets go to `handler` as ProxiedConnections; records events and counters. */
 export class FakeProxy {
   readonly events: L7Event[] = [];
+  emitted = 0;
   readonly counters = new Map<L7Counter, number>();
   readonly upstreamDials: Socket[] = [];
   private readonly server: net.Server;
@@ -96,7 +99,8 @@ export class FakeProxy {
         }),
       judge: (req) => judgeWith(o, req),
       emit: (ev) => {
-        this.events.push(ev);
+        this.emitted++;
+        if (o.recordEvents !== false) this.events.push(ev);
       },
       count: (what, n = 1) => {
         this.counters.set(what, (this.counters.get(what) ?? 0) + n);

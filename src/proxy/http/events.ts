@@ -32,7 +32,7 @@ function headerList(pairs: readonly HeaderPair[], secretNames?: ReadonlySet<stri
 export function secretHeaderNames(actions: readonly HeaderAction[] | undefined): Set<string> | undefined {
   let out: Set<string> | undefined;
   for (const a of actions ?? []) {
-    if (!(a as { secret?: boolean }).secret) continue;
+    if (!a.secret) continue;
     out ??= new Set();
     out.add(a.name.toLowerCase());
   }

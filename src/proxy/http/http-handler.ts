@@ -44,6 +44,7 @@ export function createHttpHandler(options: Partial<HttpProxyOptions> = {}): Http
 function sniff(conn: ProxiedConnection, opts: HttpProxyOptions, h1: Http1Server, h2: Http2Server): void {
   const sock = conn.client;
   sock.on('error', ignore); // an error before a server owns the socket must not go unhandled
+  sock.setNoDelay(true); // small responses must not wait for Nagle + delayed ACK (40 ms each)
   let buf: Buffer = Buffer.alloc(0);
   const done = () => {
     sock.removeListener('data', onData);

@@ -17,7 +17,7 @@ export function upstreamAgent(conn: ProxiedConnection): http.Agent {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1, scheduling: 'fifo' });
   const create: CreateConnection = (_opts, cb) => {
     conn.connectUpstream().then(
-      (s) => cb(null, s),
+      (s) => cb(null, s.setNoDelay(true)),
       (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))),
     );
     return undefined;

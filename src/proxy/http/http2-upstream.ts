@@ -28,7 +28,7 @@ export class Http2Upstream {
 
   private async dial(): Promise<ClientHttp2Session> {
     if (this.closed) throw new Error('client connection closed');
-    const socket = await this.conn.connectUpstream();
+    const socket = (await this.conn.connectUpstream()).setNoDelay(true);
     if (this.closed) {
       socket.destroy();
       throw new Error('client connection closed');
