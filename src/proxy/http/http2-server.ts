@@ -34,8 +34,10 @@ export function createHttp2Server(opts: HttpProxyOptions): Http2Server {
     }
     (session as unknown as Tagged)[kConn] = c;
     sessions.add(session);
-    session.on('error', () => c.conn.count('malformed'));
-    session.on('frameError', () => c.conn.count('malformed'));
+    // Protocol errors Node reports (bad preface, invalid frames); a peer that vanished (ECONNRESET) is not one.
+    session.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code?.startsWith('ERR_HTTP2')) c.conn.count('malformed');
+    });
     session.setTimeout(opts.idleTimeoutMs, () => {
       c.conn.count('timeout');
       session.close();
