@@ -52,20 +52,28 @@ export function createHttp1Server(opts: HttpProxyOptions, onUpgrade: UpgradeHand
   server.maxHeadersCount = 0; // the byte limit bounds them; a count limit would hide headers from the policy
   // A client that sends its requests and then half-closes (FIN) still gets its answers, then the close.
   (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  server.on('request', (req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse, expectContinue: boolean) => {
     const s = sessionOf(req.socket);
-    if (s) handleRequest(s, req, res, false);
-    else res.destroy();
-  });
-  server.on('checkContinue', (req, res) => {
-    const s = sessionOf(req.socket);
-    if (s) handleRequest(s, req, res, true);
-    else res.destroy();
-  });
+    try {
+      if (s) handleRequest(s, req, res, expectContinue);
+      else res.destroy();
+    } catch {
+      // A bug here must cost one connection, never the proxy.
+      s?.conn.count('malformed');
+      req.socket.destroy();
+    }
+  };
+  server.on('request', (req, res) => onRequest(req, res, false));
+  server.on('checkContinue', (req, res) => onRequest(req, res, true));
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     const s = sessionOf(socket);
-    if (s) onUpgrade(s, req, socket, head);
-    else socket.destroy();
+    try {
+      if (s) onUpgrade(s, req, socket, head);
+      else socket.destroy();
+    } catch {
+      s?.conn.count('malformed');
+      socket.destroy();
+    }
   });
   server.on('connect', (_req: http.IncomingMessage, socket: Socket) => {
     sessionOf(socket)?.conn.count('malformed');

@@ -52,8 +52,14 @@ export function createHttp2Server(opts: HttpProxyOptions): Http2Server {
     'stream',
     (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: unknown) => {
       const c = (stream.session as unknown as Tagged | undefined)?.[kConn];
-      if (c) handleStream(c, stream, headers, flags, rawHeaders as unknown as string[]);
-      else stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      try {
+        if (c) handleStream(c, stream, headers, flags, rawHeaders as unknown as string[]);
+        else stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      } catch {
+        // A bug here must cost one stream, never the proxy.
+        c?.conn.count('malformed');
+        stream.destroy();
+      }
     },
   );
   return {

@@ -2,6 +2,8 @@
 import http2, { type ClientHttp2Session } from 'node:http2';
 import type { ProxiedConnection } from '../l7-handler.js';
 
+function ignore(): void {}
+
 /**
  * The upstream session of one downstream HTTP/2 connection (Cilium's clusters use the downstream protocol
  * upstream). Opened at the first allowed stream, reopened after the server closed it.
@@ -40,7 +42,7 @@ export class Http2Upstream {
       settings: { enablePush: false },
       maxHeaderListPairs: 4096,
     });
-    session.on('error', () => this.conn.count('upstream-error'));
+    session.on('error', ignore); // its streams fail and are counted one by one
     session.on('goaway', () => {
       if (this.session === session) this.session = undefined;
     });
