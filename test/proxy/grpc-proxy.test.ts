@@ -137,3 +137,27 @@ describe('gRPC: upstream unreachable', () => {
     }
   });
 });
+
+describe('gRPC: a quiet stream outlives the idle timeout', () => {
+  it('a server stream with gaps longer than idleTimeoutMs is not cut (idle = no open stream)', async () => {
+    const { up } = await grpcUpstream();
+    const f = await startProxy(RULES, { upstream: up, options: { idleTimeoutMs: 200 } });
+    const echo = new pkg.porin.echo.v1.Echo(`127.0.0.1:${f.port}`, grpc.credentials.createInsecure());
+    try {
+      const stream = echo.echoStream!({
+        message: 'slow',
+        count: 3,
+        intervalMs: 450,
+      }) as grpc.ClientReadableStream<{
+        sequence: number;
+      }>;
+      const seq: number[] = [];
+      for await (const m of stream) seq.push(m.sequence);
+      assert.deepEqual(seq, [0, 1, 2]);
+      assert.equal(f.proxy.count('timeout'), 0);
+    } finally {
+      echo.close();
+      await f.close();
+    }
+  });
+});

@@ -38,7 +38,14 @@ export function createHttp2Server(opts: HttpProxyOptions): Http2Server {
     session.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code?.startsWith('ERR_HTTP2')) c.conn.count('malformed');
     });
+    // Idle means no stream open (like Envoy's idle_timeout): a quiet gRPC Watch keeps its connection.
+    let open = 0;
+    session.on('stream', (stream: ServerHttp2Stream) => {
+      open++;
+      stream.once('close', () => open--);
+    });
     session.setTimeout(opts.idleTimeoutMs, () => {
+      if (open > 0) return;
       c.conn.count('timeout');
       session.close();
       setTimeout(() => session.destroy(), 1000).unref();
