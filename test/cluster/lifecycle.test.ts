@@ -131,7 +131,10 @@ describe('embedded cluster: Star Wars lifecycle', { skip: !root && 'needs root' 
     ]);
     const dp = await component('datapath');
     assert.equal(dp.ok, false);
-    assert.match(dp.message, new RegExp(`default/tiefighter: ${victim.hostVeth} tc (ingress|egress): no program`));
+    assert.match(
+      dp.message,
+      new RegExp(`default/tiefighter: ${victim.hostVeth} tc (ingress|egress): no program`),
+    );
   });
 
   it('the cluster lives in its own host namespace: routes, rules and devices are there, not on the machine', () => {

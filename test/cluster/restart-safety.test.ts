@@ -132,7 +132,10 @@ describe('datapath: a policy that does not fit', { skip: !root && 'needs root' }
     const applied = await h.porin(['apply', '-f', file]);
     assert.equal(applied.code, 1, applied.stdout + applied.stderr);
     assert.match(applied.stdout, /ciliumnetworkpolicy\.cilium\.io\/rule1 configured/);
-    assert.match(applied.stdout, /applied, but not enforced: default\/deathstar-\S+: endpoint \d+: policy refused/);
+    assert.match(
+      applied.stdout,
+      /applied, but not enforced: default\/deathstar-\S+: endpoint \d+: policy refused/,
+    );
     const eps = JSON.parse(await h.ok(['endpoint', 'list', '-o', 'json'])) as {
       key: string;
       policyOk?: boolean;
