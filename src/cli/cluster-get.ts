@@ -4,6 +4,7 @@ import { resolveKind } from '../api/index.js';
 import type {
   Deployment,
   EndpointSlice,
+  Event,
   ExternalHost,
   Node,
   Pod,
@@ -32,7 +33,7 @@ export async function clusterGet(args: string[], out: Out): Promise<number> {
   const kind = kindArg ? resolveKind(kindArg) : undefined;
   if (!kind)
     throw new CliError(
-      `${kindArg ? `unknown kind "${kindArg}"` : 'no kind given'}: use pods, services, deployments, endpointslices, namespaces, nodes, networkpolicies, cnp, ccnp, externalhosts\n${USAGE}`,
+      `${kindArg ? `unknown kind "${kindArg}"` : 'no kind given'}: use pods, services, deployments, endpointslices, namespaces, nodes, networkpolicies, cnp, ccnp, events, externalhosts\n${USAGE}`,
     );
   const format = outputFormat(values, ['table', 'wide', 'yaml', 'json'], 'table');
   const namespaced = NAMESPACED_KINDS.has(kind);
@@ -169,6 +170,17 @@ function columns(
           h.spec.ports.map((p) => `${p.port}/${p.protocol}`).join(',') || '<none>',
           created(h),
           ...(wide ? [String(h.spec.ttl ?? 60)] : []),
+        ]),
+      };
+    case 'Event':
+      return {
+        headers: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
+        rows: (items as Event[]).map((e) => [
+          age(e.lastTimestamp ?? e.metadata.creationTimestamp),
+          e.type === 'Warning' ? paint(out, 'yellow', e.type) : e.type,
+          e.reason,
+          `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`,
+          e.message,
         ]),
       };
     default:
