@@ -12,7 +12,7 @@ import {
 import { join } from 'node:path';
 import { CNI_CODE, CniError } from './cni-error.js';
 import type { CniAttachment } from './cni-types.js';
-import { holdFileLock } from './ip-command.js';
+import { type FileLocker, holdFileLock } from './ip-command.js';
 import { formatIPv4, parseIPv4 } from './ipv4.js';
 
 export interface Allocation {
@@ -37,6 +37,8 @@ export class IpamStore {
     private readonly range: readonly [number, number],
     /** The pool's name in messages (the podCIDR). */
     private readonly label = 'the pool',
+    /** How the directory's lock file is taken (default: one flock process per call). */
+    private readonly locker: FileLocker = holdFileLock,
   ) {}
 
   /** Runs `fn` holding the network's exclusive lock (creating the directory on first use). */
@@ -50,7 +52,7 @@ export class IpamStore {
         (e as Error).message,
       );
     }
-    const release = await holdFileLock(join(this.dir, LOCK), LOCK_TIMEOUT_SECONDS);
+    const release = await this.locker(join(this.dir, LOCK), LOCK_TIMEOUT_SECONDS);
     try {
       return await fn();
     } finally {
