@@ -1,5 +1,6 @@
 // The `porin` command: routes subcommands, prints errors without stack traces, returns the exit status.
 import { readFileSync } from 'node:fs';
+import { serveCni } from '../cni/index.js';
 import { CliError } from './cli-error.js';
 import { clusterApply, clusterDelete } from './cluster-apply.js';
 import { clusterDown } from './cluster-down.js';
@@ -48,6 +49,10 @@ Datapath (root):
   bpf ct list                   connection tracking entries
   bpf ipcache list              address/prefix → identity
 
+CNI:
+  cni-server [--socket PATH]    serve the thin CNI plugin in this network namespace, without an agent
+                                (the agent serves it itself on $PORIN_RUN_DIR/cni.sock)
+
 Other:
   version                       print the version
   help                          this text
@@ -77,6 +82,7 @@ const CLUSTER: Record<string, Command> = {
   endpoint: endpointCommand,
   observe: observeCommand,
   bpf: bpfCommand,
+  'cni-server': (args) => serveCni(args),
 };
 
 export async function main(
