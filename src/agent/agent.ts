@@ -7,6 +7,7 @@ import { ClusterDnsServer, resolvConf } from '../cluster/dns/index.js';
 import { PodRuntime } from '../cluster/runtime/index.js';
 import { FileObjectStore, type ObjectStore, type Unsubscribe } from '../cluster/store/index.js';
 import { workloadForContainer } from '../cluster/workloads/index.js';
+import type { CniServer } from '../cni/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
@@ -15,7 +16,7 @@ import { FileIdentityStore } from '../identity/index.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
 import { clusterDefaults, hostAddress } from './cluster-defaults.js';
-import { cniPort } from './cni-port.js';
+import { cniPort, startCniServer } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
 import { FlowAuditor } from './flow-auditor.js';
 import { FlowPipeline } from './flow-pipeline.js';
@@ -27,6 +28,7 @@ export const BPF_PIN_DIR = '/sys/fs/bpf/porin';
 export class Agent {
   store!: ObjectStore;
   private runtime!: PodRuntime;
+  private cniServer: CniServer | undefined;
   private controllers!: ControllerManager;
   private dns!: ClusterDnsServer;
   private nat!: ServiceNatSync;
@@ -146,6 +148,8 @@ export class Agent {
     await this.policy.start();
 
     const hostIP = hostAddress();
+    // Before the runtime: every CNI call it makes comes back here through the thin plugin.
+    this.cniServer = await startCniServer(c, (m) => this.log(m));
     this.runtime = new PodRuntime({
       config: c,
       cni: cniPort(c),
@@ -276,6 +280,7 @@ export class Agent {
     this.nat?.stop();
     this.policy?.stop();
     this.runtime?.stop();
+    await this.cniServer?.close();
     await this.controllers?.stop();
     await this.dns?.close();
     await this.store?.close();
