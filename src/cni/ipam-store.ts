@@ -103,9 +103,14 @@ export class IpamStore {
    * one, or the next free one after the last reserved (round robin).
    */
   allocate(containerId: string, ifname: string, requested?: number): number {
+    return this.reserve(containerId, ifname, requested).ip;
+  }
+
+  /** `allocate`, also telling whether the address was already this attachment's (one directory scan). */
+  reserve(containerId: string, ifname: string, requested?: number): { ip: number; reused: boolean } {
     const all = this.list();
     const mine = all.find((a) => a.containerId === containerId && a.ifname === ifname);
-    if (mine && (requested === undefined || requested === mine.ip)) return mine.ip;
+    if (mine && (requested === undefined || requested === mine.ip)) return { ip: mine.ip, reused: true };
     const held = new Set(all.map((a) => a.ip));
     const [first, last] = this.range;
     if (requested !== undefined) {
@@ -118,7 +123,7 @@ export class IpamStore {
       if (held.has(requested) || !this.create(requested, containerId, ifname)) {
         throw new CniError(CNI_CODE.ADDRESS_IN_USE, `address ${formatIPv4(requested)} is already allocated`);
       }
-      return requested;
+      return { ip: requested, reused: false };
     }
     const size = last - first + 1;
     const cursor = this.lastReserved();
@@ -128,7 +133,7 @@ export class IpamStore {
       if (held.has(ip)) continue;
       if (this.create(ip, containerId, ifname)) {
         this.setLastReserved(ip);
-        return ip;
+        return { ip, reused: false };
       }
     }
     throw new CniError(

@@ -1,24 +1,25 @@
-// porin-cni: the thin `porin` CNI plugin. Forwards one CNI call (environment + stdin) to Porin's CNI server
-// over a unix socket and prints the server's answer; all the work (IPAM, veth wiring, results) is the server's.
-//
-// Why C: the runtime executes a plugin once per call, so start-up is on every pod's critical path. This file
-// does only what must happen before the server can be asked (and what must work without it):
-//   - VERSION is answered here (the spec wants it to work always; libcni asks it on every chain run);
-//   - the network configuration is scanned just enough to find three top-level fields: `cniVersion` (to
-//     label our own errors), `socket` (where the server listens) and `timeoutSeconds` (how long to wait);
-//     full validation stays in TypeScript (src/cni/plugin-config.ts), which checks the same fields again;
-//   - every failure to reach the server becomes a spec error object on stdout and exit status 1:
-//     code 11 (try again later) when the server is down, dies, or does not answer in time — or 50 for STATUS
-//     (the spec's "plugin not available") —, 6 for stdin that is not a JSON object or is too large, 7 for a
-//     bad `socket`/`timeoutSeconds`, 100 for an answer that does not follow the protocol.
-//
-// Wire protocol (version 1), one call per connection, both directions ending at end-of-stream:
-//   request:  "PORIN-CNI 1\0" { "KEY=VALUE\0" } "\0" <stdin bytes>      (then shutdown(SHUT_WR))
-//             KEY is a CNI_* variable that is set, or PORIN_NETNS=<st_dev>:<st_ino> of /proc/self/ns/net,
-//             which the server compares with its own: it wires in its network namespace, so it refuses a
-//             plugin running in another one. Environment strings cannot hold NUL, so NUL frames them.
-//   answer:   "<exit status>\n" <stdout bytes>
-// src/cni/cni-wire.ts is the server's side of the same protocol.
+/* porin-cni: the thin `porin` CNI plugin. Forwards one CNI call (environment + stdin) to Porin's CNI server
+ * over a unix socket and prints the server's answer; all the work (IPAM, veth wiring, results) is the server's.
+ *
+ * Why C: the runtime executes a plugin once per call, so start-up is on every pod's critical path. This file
+ * does only what must happen before the server can be asked (and what must work without it):
+ *   - VERSION is answered here (the spec wants it to work always; libcni asks it on every chain run);
+ *   - the network configuration is scanned just enough to find three top-level fields: `cniVersion` (to
+ *     label our own errors), `socket` (where the server listens) and `timeoutSeconds` (how long to wait);
+ *     full validation stays in TypeScript (src/cni/plugin-config.ts), which checks the same fields again;
+ *   - every failure to reach the server becomes a spec error object on stdout and exit status 1:
+ *     code 11 (try again later) when the server is down, dies, or does not answer in time — or 50 for STATUS
+ *     (the spec's "plugin not available") —, 6 for stdin that is not a JSON object or is too large, 7 for a
+ *     bad `socket`/`timeoutSeconds`, 100 for an answer that does not follow the protocol.
+ *
+ * Wire protocol (version 1), one call per connection, both directions ending at end-of-stream:
+ *   request:  "PORIN-CNI 1\0" { "KEY=VALUE\0" } "\0" <stdin bytes>      (then shutdown(SHUT_WR))
+ *             KEY is a CNI_* variable that is set, or PORIN_NETNS=<st_dev>:<st_ino> of /proc/self/ns/net,
+ *             which the server compares with its own: it wires in its network namespace, so it refuses a
+ *             plugin running in another one. Environment strings cannot hold NUL, so NUL frames them.
+ *   answer:   "<exit status>\n" <stdout bytes>
+ * src/cni/cni-wire.ts is the server's side of the same protocol.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -34,13 +35,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CURRENT_VERSION "1.1.0" // keep equal to src/cni/cni-version.ts (a test compares them)
+#define CURRENT_VERSION "1.1.0" /* keep equal to src/cni/cni-version.ts (a test compares them) */
 #define VERSION_ANSWER "{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"1.0.0\",\"1.1.0\"]}\n"
 #define DEFAULT_SOCKET "/run/porin/cni.sock"
-#define DEFAULT_TIMEOUT_S 50 // below invokeCniChain's 60 s, so the runtime gets our error, not a kill
-#define MAX_STDIN (16u << 20) // same limit as the server's (src/cni/cni-wire.ts)
+#define DEFAULT_TIMEOUT_S 50 /* below invokeCniChain's 60 s, so the runtime gets our error, not a kill */
+#define MAX_STDIN (16u << 20) /* same limit as the server's (src/cni/cni-wire.ts) */
 #define MAX_ANSWER (16u << 20)
-#define MAX_DEPTH 1024 // nesting limit of the JSON scanner
+#define MAX_DEPTH 1024 /* nesting limit of the JSON scanner */
 
 enum { E_ENV = 4, E_DECODE = 6, E_CONFIG = 7, E_AGAIN = 11, E_NOT_AVAILABLE = 50, E_INTERNAL = 100 };
 
@@ -49,16 +50,18 @@ struct buf {
 	size_t len, cap;
 };
 
-static char reply_version[8] = CURRENT_VERSION; // the config's cniVersion once known, if we speak it
-static double deadline;				// CLOCK_MONOTONIC seconds
+static char reply_version[8] = CURRENT_VERSION; /* the config's cniVersion once known, if we speak it */
+static double deadline; /* CLOCK_MONOTONIC seconds */
 
-static double now(void) {
+static double now(void)
+{
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void append(struct buf *b, const void *p, size_t n) {
+static void append(struct buf *b, const void *p, size_t n)
+{
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		while (cap < b->len + n + 1) cap *= 2;
@@ -72,20 +75,22 @@ static void append(struct buf *b, const void *p, size_t n) {
 	b->data[b->len] = '\0';
 }
 
-// Waits for `events` on fd until the deadline: 1 ready, 0 timed out.
-static int wait_fd(int fd, short events) {
+/* Waits for `events` on fd until the deadline: 1 ready, 0 timed out. */
+static int wait_fd(int fd, short events)
+{
 	for (;;) {
 		double left = deadline - now();
 		if (left <= 0) return 0;
 		struct pollfd p = {.fd = fd, .events = events};
 		int r = poll(&p, 1, (int)(left * 1000) + 1);
 		if (r > 0) return 1;
-		if (r < 0 && errno != EINTR) return 1; // let the following read/write report the error
+		if (r < 0 && errno != EINTR) return 1; /* let the following read/write report the error */
 	}
 }
 
-// Writes everything (stdout may have been left non-blocking by the runtime).
-static void write_all(int fd, const char *p, size_t n) {
+/* Writes everything (stdout may have been left non-blocking by the runtime). */
+static void write_all(int fd, const char *p, size_t n)
+{
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 		if (w > 0) {
@@ -102,8 +107,9 @@ static void write_all(int fd, const char *p, size_t n) {
 	}
 }
 
-// Appends `s` as a JSON string literal.
-static void json_string(struct buf *b, const char *s) {
+/* Appends `s` as a JSON string literal. */
+static void json_string(struct buf *b, const char *s)
+{
 	append(b, "\"", 1);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -122,8 +128,9 @@ static void json_string(struct buf *b, const char *s) {
 	append(b, "\"", 1);
 }
 
-// Prints the spec's error object {cniVersion, code, msg, details} and exits 1.
-__attribute__((noreturn, format(printf, 3, 4))) static void fail(int code, const char *details, const char *fmt, ...) {
+/* Prints the spec's error object {cniVersion, code, msg, details} and exits 1. */
+__attribute__((noreturn, format(printf, 3, 4))) static void fail(int code, const char *details, const char *fmt, ...)
+{
 	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
@@ -145,31 +152,34 @@ __attribute__((noreturn, format(printf, 3, 4))) static void fail(int code, const
 	exit(1);
 }
 
-// ---------------------------------------------------------------- JSON scanning (top level only)
-// A scanner, not a parser: it accepts every valid JSON text, finds three top-level fields, and stops at the
-// first syntax error. The server parses the text again with JSON.parse; where it is stricter, it reports.
+/* ---------------------------------------------------------------- JSON scanning (top level only) */
+/* A scanner, not a parser: it accepts every valid JSON text, finds three top-level fields, and stops at the */
+/* first syntax error. The server parses the text again with JSON.parse; where it is stricter, it reports. */
 
 struct scan {
 	const char *p, *end;
 };
 
-static void ws(struct scan *s) {
+static void ws(struct scan *s)
+{
 	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) s->p++;
 }
 
-static int hexval(char c) {
+static int hexval(char c)
+{
 	if (c >= '0' && c <= '9') return c - '0';
 	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
 	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
 	return -1;
 }
 
-// Scans a string at s->p (which is at '"'). When `out` is given, the decoded text goes there if it is plain
-// printable ASCII that fits (*plain = 1), else *plain = 0. Returns 0, or -1 on a syntax error.
-static int scan_string(struct scan *s, char *out, size_t cap, int *plain) {
+/* Scans a string at s->p (which is at '"'). When `out` is given, the decoded text goes there if it is plain */
+/* printable ASCII that fits (*plain = 1), else *plain = 0. Returns 0, or -1 on a syntax error. */
+static int scan_string(struct scan *s, char *out, size_t cap, int *plain)
+{
 	size_t n = 0;
 	if (plain) *plain = 1;
-	s->p++; // opening quote
+	s->p++; /* opening quote */
 	while (s->p < s->end) {
 		unsigned char c = (unsigned char)*s->p++;
 		int ch = c;
@@ -205,11 +215,12 @@ static int scan_string(struct scan *s, char *out, size_t cap, int *plain) {
 			else if (*plain) out[n++] = (char)ch;
 		}
 	}
-	return -1; // unterminated
+	return -1; /* unterminated */
 }
 
-// Scans a number (JSON grammar); returns 0 or -1.
-static int scan_number(struct scan *s) {
+/* Scans a number (JSON grammar); returns 0 or -1. */
+static int scan_number(struct scan *s)
+{
 	const char *p = s->p, *e = s->end;
 	if (p < e && *p == '-') p++;
 	if (p < e && *p == '0') p++;
@@ -230,15 +241,17 @@ static int scan_number(struct scan *s) {
 	return 0;
 }
 
-static int scan_literal(struct scan *s, const char *word) {
+static int scan_literal(struct scan *s, const char *word)
+{
 	size_t n = strlen(word);
 	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0) return -1;
 	s->p += n;
 	return 0;
 }
 
-// Scans "key" ws ':' ws inside an object.
-static int scan_key(struct scan *s, char *out, size_t cap, int *plain) {
+/* Scans "key" ws ':' ws inside an object. */
+static int scan_key(struct scan *s, char *out, size_t cap, int *plain)
+{
 	ws(s);
 	if (s->p >= s->end || *s->p != '"' || scan_string(s, out, cap, plain) < 0) return -1;
 	ws(s);
@@ -247,8 +260,9 @@ static int scan_key(struct scan *s, char *out, size_t cap, int *plain) {
 	return 0;
 }
 
-// Skips one value of any depth without recursion (a stack of expected closing brackets); 0 or -1.
-static int skip_value(struct scan *s) {
+/* Skips one value of any depth without recursion (a stack of expected closing brackets); 0 or -1. */
+static int skip_value(struct scan *s)
+{
 	char closers[MAX_DEPTH];
 	int depth = 0;
 	for (;;) {
@@ -266,7 +280,7 @@ static int skip_value(struct scan *s) {
 				depth--;
 			} else {
 				if (c == '{' && scan_key(s, NULL, 0, NULL) < 0) return -1;
-				continue; // the first member's value
+				continue; /* the first member's value */
 			}
 		} else if (c == '"') rc = scan_string(s, NULL, 0, NULL);
 		else if (c == '-' || (c >= '0' && c <= '9')) rc = scan_number(s);
@@ -275,7 +289,7 @@ static int skip_value(struct scan *s) {
 		else if (c == 'n') rc = scan_literal(s, "null");
 		else return -1;
 		if (rc < 0) return -1;
-		// After a complete value: close containers or move on to the next element/member.
+		/* After a complete value: close containers or move on to the next element/member. */
 		for (;;) {
 			if (depth == 0) return 0;
 			ws(s);
@@ -294,13 +308,14 @@ static int skip_value(struct scan *s) {
 }
 
 struct conf {
-	char socket[108]; // sizeof(sun_path)
+	char socket[108]; /* sizeof(sun_path) */
 	int timeout_s;
 };
 
-// Scans the top-level object for cniVersion, socket and timeoutSeconds (the last occurrence wins, as in
-// JSON.parse). Exits with a CNI error when stdin is not a JSON object or a field we need is unusable.
-static void scan_config(const char *text, size_t len, struct conf *c) {
+/* Scans the top-level object for cniVersion, socket and timeoutSeconds (the last occurrence wins, as in */
+/* JSON.parse). Exits with a CNI error when stdin is not a JSON object or a field we need is unusable. */
+static void scan_config(const char *text, size_t len, struct conf *c)
+{
 	struct scan s = {text, text + len};
 	char key[32], version[16] = "";
 	int plain, bad_socket = 0, bad_timeout = 0;
@@ -361,9 +376,10 @@ bad:
 	}
 }
 
-// ---------------------------------------------------------------- the call
+/* ---------------------------------------------------------------- the call */
 
-static void read_stdin(struct buf *in) {
+static void read_stdin(struct buf *in)
+{
 	char chunk[65536];
 	for (;;) {
 		/* poll first: a runtime that never closes stdin must not hang us (stdin may also be non-blocking) */
@@ -382,20 +398,22 @@ static void read_stdin(struct buf *in) {
 	}
 }
 
-// Server-side failures: STATUS reports "not available" (50), everything else "try again later" (11).
-static int unreachable_code(const char *command) {
+/* Server-side failures: STATUS reports "not available" (50), everything else "try again later" (11). */
+static int unreachable_code(const char *command)
+{
 	return command && strcmp(command, "STATUS") == 0 ? E_NOT_AVAILABLE : E_AGAIN;
 }
 
-static int connect_server(const struct conf *c, const char *command) {
+static int connect_server(const struct conf *c, const char *command)
+{
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	strcpy(addr.sun_path, c->socket); // length checked by scan_config (or the default)
+	strcpy(addr.sun_path, c->socket); /* length checked by scan_config (or the default) */
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) fail(E_INTERNAL, strerror(errno), "cannot create a unix socket");
 	for (;;) {
 		if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) return fd;
 		if (errno == EINTR) continue;
-		// A full backlog (EAGAIN) is transient: retry for a while.
+		/* A full backlog (EAGAIN) is transient: retry for a while. */
 		if (errno == EAGAIN && now() < deadline) {
 			usleep(2000);
 			continue;
@@ -405,7 +423,8 @@ static int connect_server(const struct conf *c, const char *command) {
 	}
 }
 
-static void send_all(int fd, const char *p, size_t n, const struct conf *c, const char *command) {
+static void send_all(int fd, const char *p, size_t n, const struct conf *c, const char *command)
+{
 	while (n > 0) {
 		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 		if (w > 0) {
@@ -420,15 +439,17 @@ static void send_all(int fd, const char *p, size_t n, const struct conf *c, cons
 	}
 }
 
-static void add_env(struct buf *req, const char *name) {
+static void add_env(struct buf *req, const char *name)
+{
 	const char *v = getenv(name);
 	if (!v) return;
 	append(req, name, strlen(name));
 	append(req, "=", 1);
-	append(req, v, strlen(v) + 1); // with its NUL
+	append(req, v, strlen(v) + 1); /* with its NUL */
 }
 
-int main(void) {
+int main(void)
+{
 	static const char *const vars[] = {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_ARGS", "CNI_PATH"};
 	const char *command = getenv("CNI_COMMAND");
 	struct buf in = {0}, req = {0}, answer = {0};
@@ -449,7 +470,7 @@ int main(void) {
 	scan_config(in.data ? in.data : "", in.len, &c);
 	deadline = now() + c.timeout_s;
 
-	static const char magic[] = "PORIN-CNI 1"; // sent with its NUL
+	static const char magic[] = "PORIN-CNI 1"; /* sent with its NUL */
 	append(&req, magic, sizeof magic);
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) add_env(&req, vars[i]);
 	struct stat ns;
@@ -458,7 +479,7 @@ int main(void) {
 		int n = snprintf(id, sizeof id, "PORIN_NETNS=%llu:%llu", (unsigned long long)ns.st_dev, (unsigned long long)ns.st_ino);
 		append(&req, id, (size_t)n + 1);
 	}
-	append(&req, "", 1); // end of the environment
+	append(&req, "", 1); /* end of the environment */
 	if (in.len) append(&req, in.data, in.len);
 
 	int fd = connect_server(&c, command);
@@ -480,7 +501,7 @@ int main(void) {
 		}
 	}
 	close(fd);
-	// "<status>\n<stdout>": a server that died mid-call leaves nothing, or less than the status line.
+	/* "<status>\n<stdout>": a server that died mid-call leaves nothing, or less than the status line. */
 	char *nl = answer.data ? memchr(answer.data, '\n', answer.len) : NULL;
 	if (!nl)
 		fail(unreachable_code(command), NULL, "the porin CNI server at %s closed the connection without answering", c.socket);

@@ -47,11 +47,7 @@ async function add(conf: PorinNetConf, env: CniEnv, ctx: CniContext): Promise<st
     }
   }
   const store = storeFor(conf, ctx);
-  const { ip, reused } = await store.withLock(() => {
-    const before = store.find(env.containerId, env.ifname);
-    const ip = store.allocate(env.containerId, env.ifname, requested);
-    return { ip, reused: before?.ip === ip };
-  });
+  const { ip, reused } = await store.withLock(() => store.reserve(env.containerId, env.ifname, requested));
   const wiring: PodWiring = {
     veth: vethIdentity(env.containerId),
     ifname: env.ifname,
