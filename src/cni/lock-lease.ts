@@ -1,6 +1,7 @@
 // A FileLocker for a long-running server: callers queue in-process, and the file lock is kept between them.
 // The flock(2) that guards an IPAM directory costs one process per acquisition; the server takes it once and
-// holds it while requests keep coming, releasing it after a quiet spell so other processes can get in.
+// holds it while requests keep coming, releasing it after a quiet spell — and, under continuous load, at least
+// every `maxHoldMs` between two callers — so other processes get in.
 import { CNI_CODE, CniError } from './cni-error.js';
 import { type FileLocker, holdFileLock } from './ip-command.js';
 
@@ -11,6 +12,8 @@ interface Entry {
   readonly waiters: Array<() => void>;
   /** Releases the file lock, while it is held. */
   held: (() => Promise<void>) | undefined;
+  /** When the file lock was taken (performance.now()). */
+  since: number;
   idle: NodeJS.Timeout | undefined;
 }
 
@@ -21,17 +24,25 @@ export class FileLockLease {
     /** How long the file lock is kept after the last caller released it. */
     private readonly idleMs = 2000,
     private readonly take: Locker = holdFileLock,
+    /** A caller that finds the file lock held longer than this lets it go and takes it again (fairness). */
+    private readonly maxHoldMs = 1000,
   ) {}
 
   /** Exclusive among this lease's callers (FIFO) and, through the file lock, against other processes. */
   readonly lock: FileLocker = async (path, timeoutSeconds) => {
     let e = this.entries.get(path);
     if (!e) {
-      e = { busy: false, waiters: [], held: undefined, idle: undefined };
+      e = { busy: false, waiters: [], held: undefined, idle: undefined, since: 0 };
       this.entries.set(path, e);
     }
     await this.acquire(e, path, timeoutSeconds);
     clearTimeout(e.idle);
+    if (e.held && performance.now() - e.since > this.maxHoldMs) {
+      // Let a process blocked in flock(2) have its turn (the kernel wakes it before our new holder starts).
+      const release = e.held;
+      e.held = undefined;
+      await release();
+    }
     if (!e.held) {
       const entry = e;
       try {
@@ -39,6 +50,7 @@ export class FileLockLease {
           if (entry.held === release) entry.held = undefined; // killed holder: take it again next time
         });
         entry.held = release;
+        entry.since = performance.now();
       } catch (err) {
         this.release(entry);
         throw err;

@@ -59,6 +59,18 @@ describe('FileLockLease', () => {
     assert.equal(stats.releases, 2, 'close releases');
   });
 
+  it('under continuous use the file lock is let go and retaken once it was held longer than maxHoldMs', async () => {
+    const { stats, take } = countingLocker();
+    const lease = new FileLockLease(10_000, take, 20);
+    for (let i = 0; i < 6; i++) {
+      await (await lease.lock('/x/lock', 5))();
+      await sleep(10);
+    }
+    assert.ok(stats.takes >= 2, `taken ${stats.takes} times over 60 ms or more`);
+    assert.equal(stats.releases, stats.takes - 1);
+    await lease.close();
+  });
+
   it('a lost file lock is taken again by the next caller', async () => {
     const { stats, take } = countingLocker();
     const lease = new FileLockLease(10_000, take);
