@@ -378,7 +378,8 @@ bad:
 
 /* ---------------------------------------------------------------- the call */
 
-static void read_stdin(struct buf *in)
+/* Reads stdin to its end; `keep` 0 (VERSION) reads and drops it, so no size limit applies. */
+static void read_stdin(struct buf *in, int keep)
 {
 	char chunk[65536];
 	for (;;) {
@@ -386,10 +387,12 @@ static void read_stdin(struct buf *in)
 		if (!wait_fd(0, POLLIN))
 			fail(E_AGAIN, NULL, "stdin was not closed within %d s", DEFAULT_TIMEOUT_S);
 		ssize_t r = read(0, chunk, sizeof chunk);
-		if (r > 0) {
+		if (r > 0 && keep) {
 			if (in->len + (size_t)r > MAX_STDIN)
 				fail(E_DECODE, NULL, "network configuration is larger than %u bytes", MAX_STDIN);
 			append(in, chunk, (size_t)r);
+		} else if (r > 0) {
+			continue;
 		} else if (r == 0) {
 			return;
 		} else if (errno != EINTR && errno != EAGAIN) {
@@ -456,14 +459,15 @@ int main(void)
 	struct conf c = {.socket = DEFAULT_SOCKET, .timeout_s = DEFAULT_TIMEOUT_S};
 	signal(SIGPIPE, SIG_IGN);
 	deadline = now() + DEFAULT_TIMEOUT_S;
-	read_stdin(&in);
+	int version = command && strcmp(command, "VERSION") == 0;
+	read_stdin(&in, !version);
 	/* The one variable checked here (the server checks the rest): it decides whether the server is needed. */
 	static const char *const commands[] = {"ADD", "DEL", "CHECK", "VERSION", "STATUS", "GC"};
 	int known = 0;
 	for (size_t i = 0; command && i < sizeof commands / sizeof commands[0]; i++) known |= strcmp(command, commands[i]) == 0;
 	if (!known)
 		fail(E_ENV, NULL, "invalid CNI_COMMAND: \"%s\" is not one of ADD, DEL, CHECK, VERSION, STATUS, GC", command ? command : "");
-	if (command && strcmp(command, "VERSION") == 0) {
+	if (version) {
 		write_all(1, VERSION_ANSWER, strlen(VERSION_ANSWER));
 		return 0;
 	}

@@ -66,9 +66,9 @@ async function fakeServer(
 }
 
 describe('thin CNI plugin', { skip: SKIP_UNLESS_ROOT }, () => {
-  it('VERSION is answered by the plugin alone, equal to the TypeScript constants, whatever stdin holds', async () => {
+  it('VERSION is answered by the plugin alone, equal to the TypeScript constants, whatever stdin holds (even 20 MiB)', async () => {
     await lab.server!.stop();
-    for (const stdin of ['', '{not json', lab.conf()]) {
+    for (const stdin of ['', '{not json', lab.conf(), 'x'.repeat(20 << 20)]) {
       const r = await lab.plugin('VERSION', { stdin });
       assert.equal(r.exitCode, 0, r.stdout);
       assert.deepEqual(r.json, {
