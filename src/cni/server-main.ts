@@ -1,8 +1,8 @@
 // The standalone CNI server (`porin cni-server`, or `node dist/src/cni/server-main.js`): for tests and for use without an agent.
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CniServer } from './cni-server.js';
+import { DEFAULTS } from './plugin-config.js';
 
 export const CNI_SERVER_USAGE = `Usage: porin cni-server [--socket PATH] [--quiet]
 
@@ -10,16 +10,21 @@ Serves the thin \`porin\` CNI plugin: each plugin call is forwarded here and run
 namespace (start the server in the namespace that plays the host). Prints one line when it listens, logs
 each call to stderr, and exits cleanly on SIGTERM or SIGINT.
 
-  --socket PATH   unix socket (default $PORIN_RUN_DIR/cni.sock, i.e. /run/porin/cni.sock); the network
-                  configuration's "socket" field must name the same path
+  --socket PATH   unix socket (default: the selected cluster's run directory + /cni.sock, e.g.
+                  /run/porin/cni.sock); the network configuration's "socket" field must name the same path
   --quiet         no per-call log lines`;
 
+export interface ServeCniOptions {
+  /** The socket when --socket is not given (the CLI passes the selected cluster's; else /run/porin/cni.sock). */
+  readonly defaultSocket?: string;
+  readonly out?: (line: string) => void;
+  readonly err?: (line: string) => void;
+}
+
 /** Parses the flags, serves until SIGTERM/SIGINT, returns the exit status. */
-export async function serveCni(
-  argv: readonly string[],
-  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-  err: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
-): Promise<number> {
+export async function serveCni(argv: readonly string[], opts: ServeCniOptions = {}): Promise<number> {
+  const out = opts.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const err = opts.err ?? ((l: string) => process.stderr.write(`${l}\n`));
   let values: { socket?: string | undefined; quiet?: boolean | undefined; help?: boolean | undefined };
   try {
     ({ values } = parseArgs({
@@ -39,7 +44,7 @@ export async function serveCni(
     out(CNI_SERVER_USAGE);
     return 0;
   }
-  const socket = values.socket ?? join(process.env.PORIN_RUN_DIR ?? '/run/porin', 'cni.sock');
+  const socket = values.socket ?? opts.defaultSocket ?? DEFAULTS.socket;
   if (!socket.startsWith('/')) {
     err(`Error: --socket must be an absolute path, got "${socket}"`);
     return 2;
