@@ -306,6 +306,10 @@ export async function run(opts: { quick: boolean; log?: (line: string) => void }
       unit: 'ms',
       // bridge has no step after ADD: no baseline for the agent's share.
       ...(field !== 'endpoint' ? { baseline: { name: 'bridge+host-local', value: bridge } } : {}),
+      // Issue 14's target: ADD p50, and create-to-ready p50 (with tc + policy), at most the reference's.
+      ...(p === 50 && (field === 'add' || field === 'ready')
+        ? { target: { kind: 'max' as const, value: bridge } }
+        : {}),
     });
   }
   for (const [command, ms] of Object.entries(report.serverMs)) {
