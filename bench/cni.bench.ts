@@ -213,12 +213,10 @@ async function setUpHost(): Promise<void> {
 function runWorker(job: WorkerJob): Promise<Report> {
   return new Promise((resolve, reject) => {
     const self = fileURLToPath(import.meta.url);
-    // `ip netns exec` (not nsenter): a private mount namespace with the host namespace's own /sys, which the
-    // endpoint manager reads (/sys/class/net/<veth>/ifindex). Pod namespaces the worker makes stay in that
-    // mount namespace and die with it.
+    // As the agent of an isolated cluster runs: nsenter into the host namespace, no mount namespace of its own.
     const child = spawn(
-      'ip',
-      ['netns', 'exec', HOST_NS, process.execPath, self, WORKER_FLAG, JSON.stringify(job)],
+      'nsenter',
+      [`--net=/var/run/netns/${HOST_NS}`, process.execPath, self, WORKER_FLAG, JSON.stringify(job)],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
