@@ -25,7 +25,7 @@ export class FileLockLease {
     private readonly idleMs = 2000,
     private readonly take: Locker = holdFileLock,
     /** A caller that finds the file lock held longer than this lets it go and takes it again (fairness). */
-    private readonly maxHoldMs = 1000,
+    private readonly maxHoldMs = 250,
   ) {}
 
   /** Exclusive among this lease's callers (FIFO) and, through the file lock, against other processes. */
