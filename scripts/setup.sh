@@ -7,7 +7,7 @@ say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 
 # Debian packages: iproute2, iptables, the reference CNI plugins and curl for the embedded cluster; clang/libbpf for the
 # datapath; gcc/libc6-dev for the thin CNI plugin.
-APT_PACKAGES=(clang llvm libbpf-dev bpftool iproute2 iptables containernetworking-plugins curl dnsutils python3 make gcc libc6-dev g++ iperf3)
+APT_PACKAGES=(clang llvm libbpf-dev bpftool iproute2 iptables containernetworking-plugins curl dnsutils python3 make gcc libc6-dev g++ iperf3 nghttp2-client)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
