@@ -8,7 +8,7 @@ import { PodRuntime } from '../cluster/runtime/index.js';
 import { FileObjectStore, type ObjectStore, type Unsubscribe } from '../cluster/store/index.js';
 import { workloadForContainer } from '../cluster/workloads/index.js';
 import { WorldController } from '../cluster/world/index.js';
-import { porinCniBinary } from '../cni/index.js';
+import { type CniServer, porinCniBinary } from '../cni/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
@@ -18,7 +18,7 @@ import { WORLD_DNS_ADDRESS } from '../net/documentation-ranges.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
 import { clusterDefaults, hostAddress } from './cluster-defaults.js';
-import { cniPort } from './cni-port.js';
+import { cniPort, startCniServer } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
 import { EventRecorder } from './event-recorder.js';
 import { FlowAuditor } from './flow-auditor.js';
@@ -42,6 +42,7 @@ import { ServiceNatSync } from './service-nat-sync.js';
 export class Agent {
   store!: ObjectStore;
   private runtime!: PodRuntime;
+  private cniServer: CniServer | undefined;
   private controllers!: ControllerManager;
   private dns!: ClusterDnsServer;
   private nat!: ServiceNatSync;
@@ -191,6 +192,8 @@ export class Agent {
     this.fqdn.start();
 
     const hostIP = hostAddress();
+    // Before the runtime: every CNI call it makes comes back here through the thin plugin.
+    this.cniServer = await startCniServer(c, (m) => this.log(m));
     this.runtime = new PodRuntime({
       config: c,
       cni: cniPort(c),
@@ -349,6 +352,7 @@ export class Agent {
     this.fqdn?.stop();
     this.world?.stop();
     this.runtime?.stop();
+    await this.cniServer?.close();
     await this.controllers?.stop();
     await this.dns?.close();
     await this.store?.close();

@@ -1,11 +1,26 @@
-// The runtime's CNI port: Porin's network configuration list run through the libcni-style chain invoker.
+// The runtime's CNI port: Porin's network configuration list run through the libcni-style chain invoker; the
+// thin `porin` plugin it executes hands each call back to the agent's CNI server.
 import { join } from 'node:path';
 import type { CniPort } from '../cluster/runtime/index.js';
-import { type CniConflist, invokeCniChain, linkPorinPlugin, porinConflist } from '../cni/index.js';
+import { type CniConflist, CniServer, invokeCniChain, linkPorinPlugin, porinConflist } from '../cni/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
+
+/** The agent's CNI server socket: `$PORIN_RUN_DIR/cni.sock`. */
+export function cniSocket(c: ClusterConfig): string {
+  return join(c.runDir, 'cni.sock');
+}
+
+/**
+ * Serves the thin plugin in the agent: it wires pods in the agent's network namespace, which is the one the
+ * runtime executes the plugin in (the cluster's host).
+ */
+export function startCniServer(c: ClusterConfig, log: (line: string) => void): Promise<CniServer> {
+  return CniServer.listen({ socket: cniSocket(c), log: (l) => log(`cni: ${l}`) });
+}
 
 export function porinNetwork(c: ClusterConfig): CniConflist {
   return porinConflist({
+    socket: cniSocket(c),
     podCIDR: c.podCIDR,
     clusterCIDR: c.clusterCIDR,
     serviceCIDR: c.serviceCIDR,

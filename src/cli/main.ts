@@ -1,5 +1,8 @@
 // The `porin` command: routes subcommands, prints errors without stack traces, returns the exit status.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serveCni } from '../cni/index.js';
+import { clusterConfig } from '../config/cluster-config.js';
 import { CliError } from './cli-error.js';
 import { clusterApply, clusterDelete } from './cluster-apply.js';
 import { clusterDown } from './cluster-down.js';
@@ -55,6 +58,10 @@ Clusters: one per machine by default (its host is the machine's network namespac
   whose host is the private network namespace porin-NAME: it shares nothing with other clusters.
   down --all                    remove every Porin cluster and object on this machine
 
+CNI:
+  cni-server [--socket PATH]    serve the thin CNI plugin in this network namespace, without an agent
+                                (the agent serves it itself on $PORIN_RUN_DIR/cni.sock)
+
 Other:
   version                       print the version
   help                          this text
@@ -108,6 +115,7 @@ const CLUSTER: Record<string, Command> = {
   observe: observeCommand,
   bpf: bpfCommand,
   fqdn: fqdnCommand,
+  'cni-server': (args) => serveCni(args, { defaultSocket: join(clusterConfig().runDir, 'cni.sock') }),
 };
 
 export async function main(
