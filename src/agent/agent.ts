@@ -42,6 +42,7 @@ import { ServiceNatSync } from './service-nat-sync.js';
 export class Agent {
   store!: ObjectStore;
   private runtime!: PodRuntime;
+  private cni!: ReturnType<typeof cniPort>;
   private cniServer: CniServer | undefined;
   private controllers!: ControllerManager;
   private dns!: ClusterDnsServer;
@@ -194,9 +195,10 @@ export class Agent {
     const hostIP = hostAddress();
     // Before the runtime: every CNI call it makes comes back here through the thin plugin.
     this.cniServer = await startCniServer(c, (m) => this.log(m));
+    this.cni = cniPort(c);
     this.runtime = new PodRuntime({
       config: c,
-      cni: cniPort(c),
+      cni: this.cni,
       workloadFor: (container, pod) => workloadForContainer(container, pod),
       resolvConf: (namespace) => resolvConf({ namespace, nameserver: c.dnsServiceIP, zone: c.dnsZone }),
       setStatus: async (pod, status) => {
@@ -299,7 +301,14 @@ export class Agent {
       ['store', storeCheck(this.store, paths(c).store)],
       ['controllers', async () => this.controllersHealth()],
       ['cluster-dns', dnsCheck(c.dnsServiceIP, c.dnsZone)],
-      ['cni', cniCheck(porinCniBinary(), () => this.runtime.list().length)],
+      [
+        'cni',
+        cniCheck(
+          porinCniBinary(),
+          () => this.cni.status(),
+          () => this.runtime.list().length,
+        ),
+      ],
       ['service-nat', serviceNatCheck()],
       [
         'datapath',

@@ -30,7 +30,12 @@ export function porinNetwork(c: ClusterConfig): CniConflist {
   });
 }
 
-export function cniPort(c: ClusterConfig): CniPort {
+/** What the agent's health check asks the network plugin: CNI STATUS through the whole chain. */
+export interface CniStatusPort {
+  status(): Promise<void>;
+}
+
+export function cniPort(c: ClusterConfig): CniPort & CniStatusPort {
   const conflist = porinNetwork(c);
   const cniPath = [linkPorinPlugin(join(c.stateDir, 'cni-bin')), '/usr/lib/cni'];
   const rt = (containerId: string, netns: string, args: Record<string, string> = {}) => ({
@@ -59,6 +64,10 @@ export function cniPort(c: ClusterConfig): CniPort {
     },
     async del(containerId, netns) {
       await invokeCniChain(conflist, 'DEL', rt(containerId, netns));
+    },
+    /** CNI STATUS, executed as a runtime executes it: the thin plugin asks the agent's server. */
+    async status() {
+      await invokeCniChain(conflist, 'STATUS', rt('porin-status', ''));
     },
   };
 }
