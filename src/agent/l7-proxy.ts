@@ -48,7 +48,7 @@ export class L7Proxy {
   readonly feed: ProxyFeedClient;
   private revision = 0;
   /** Store revision → the first proxy revision published after the engine applied it. */
-  private readonly published: Array<{ store: number; proxy: number }> = [];
+  private readonly published: Array<{ store: number; proxy: number; l7: boolean }> = [];
   private pending: NodeJS.Timeout | undefined;
   private pendingStore = 0;
   private watchdog: NodeJS.Timeout | undefined;
@@ -132,35 +132,40 @@ export class L7Proxy {
       endpoints: this.o.endpoints(),
     });
     this.feed.publish(snapshot);
-    this.published.push({ store: storeRevision, proxy: this.revision });
+    const l7 = snapshot.endpoints.some((e) =>
+      [e.policy, e.audit].some((p) => p && (p.ingress.entries.length > 0 || p.egress.entries.length > 0)),
+    );
+    this.published.push({ store: storeRevision, proxy: this.revision, l7 });
     if (this.published.length > 256) this.published.shift();
   }
 
   /**
-   * The barrier of `porin apply`: resolves once the proxy acknowledged a snapshot that includes the store
-   * revision, or with the reason it did not within timeoutMs.
+   * The revision barrier's L7 term: the store revision the kernel holds (`applied`) counts as enforced
+   * only once the proxy acknowledged a snapshot made after it — while the newest snapshot has L7 rules
+   * at all (without any, the proxy enforces nothing and cannot hold the barrier back).
    */
-  async waitFor(storeRevision: number, timeoutMs: number): Promise<{ ok: boolean; reason?: string }> {
-    if (this.pending || this.pendingStore < storeRevision) {
-      if (this.pending) clearTimeout(this.pending);
-      this.pending = undefined;
-      this.pendingStore = Math.max(this.pendingStore, storeRevision);
-      this.publish(this.pendingStore);
-    }
-    const entry = this.published.find((p) => p.store >= storeRevision);
-    const proxyRevision = entry?.proxy ?? this.revision;
-    if (await this.feed.waitForAck(proxyRevision, timeoutMs)) return { ok: true };
-    if (this.feed.lastNack?.revision === proxyRevision)
-      return {
-        ok: false,
-        reason: `the L7 proxy refused revision ${proxyRevision}: ${this.feed.lastNack.error}`,
-      };
-    if (!this.feed.connected)
-      return { ok: false, reason: 'the L7 proxy is not connected (it is starting, or not running)' };
-    return {
-      ok: false,
-      reason: `the L7 proxy did not acknowledge revision ${proxyRevision} in ${timeoutMs} ms`,
-    };
+  barrier(applied: number): number {
+    const latest = this.published[this.published.length - 1];
+    if (!latest || !latest.l7) return applied;
+    if (!this.pending && this.feed.ackedRevision >= latest.proxy) return applied;
+    let acked = 0;
+    for (const p of this.published) if (p.proxy <= this.feed.ackedRevision) acked = Math.max(acked, p.store);
+    return Math.min(applied, acked);
+  }
+
+  /** A snapshot the proxy refused, as a policy failure (`porin apply` reports it at once). */
+  failures(): Array<{ key: string; error: string; revision: number; cause: string }> {
+    const nack = this.feed.lastNack;
+    if (!nack || nack.revision <= this.feed.ackedRevision) return [];
+    const store = this.published.find((p) => p.proxy === nack.revision)?.store ?? 0;
+    return [
+      {
+        key: 'l7-proxy',
+        error: `the L7 proxy refused revision ${nack.revision}: ${nack.error}`,
+        revision: store,
+        cause: 'the L7 proxy feed',
+      },
+    ];
   }
 
   async status(): Promise<ProxyComponentStatus> {

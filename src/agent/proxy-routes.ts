@@ -1,12 +1,10 @@
-// API routes of the L7 proxy: its status (from its own report) and the policy barrier `porin apply` waits on.
+// API route and status line of the L7 proxy, both from the proxy's own report.
 import type { RouteTable } from '../api/index.js';
 import { ApiError } from '../api/index.js';
 import type { L7Proxy, ProxyComponentStatus } from './l7-proxy.js';
 
 export interface ProxyRouteSources {
   l7: L7Proxy | undefined;
-  /** The store revision the engine and the datapath have applied. */
-  appliedRevision(): number;
 }
 
 /** `porin status`'s line for the proxy, computed from what the proxy reports. */
@@ -44,27 +42,5 @@ export function registerProxyRoutes(api: RouteTable, src: ProxyRouteSources): vo
   api.route('GET', '/v1/proxy/status', async () => {
     if (!src.l7) throw new ApiError('PORIN_ERR_NOT_FOUND', 'no L7 proxy: it needs the datapath', 404);
     return src.l7.status();
-  });
-  // ?revision=N&timeout=MS[&l7=true]: the engine and datapath applied store revision N (and, with l7,
-  // the proxy acknowledged a snapshot that includes it).
-  api.route('GET', '/v1/policy/wait', async (req) => {
-    const revision = Number(req.query.get('revision') ?? 0);
-    const timeout = Math.min(Number(req.query.get('timeout') ?? 5000), 60_000);
-    if (!Number.isInteger(revision) || revision < 0 || !Number.isFinite(timeout))
-      throw new ApiError('PORIN_ERR_BAD_REQUEST', 'revision and timeout must be numbers', 400);
-    const deadline = Date.now() + timeout;
-    while (src.appliedRevision() < revision && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
-    const datapath = src.appliedRevision() >= revision;
-    if (!datapath)
-      return {
-        revision,
-        inForce: false,
-        reason: `the agent has applied revision ${src.appliedRevision()} only`,
-      };
-    if (req.query.get('l7') !== 'true') return { revision, inForce: true };
-    if (!src.l7) return { revision, inForce: false, reason: 'L7 rules need the datapath and the L7 proxy' };
-    const p = await src.l7.waitFor(revision, Math.max(0, deadline - Date.now()));
-    return { revision, inForce: p.ok, ...(p.reason ? { reason: p.reason } : {}) };
   });
 }

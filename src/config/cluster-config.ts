@@ -45,7 +45,7 @@ export interface ClusterConfig extends ClusterPlacement {
   readonly gateway: string;
   /** Host device (a veth pair kept on the host) holding the cluster DNS address. */
   readonly hostDevice: string;
-  /** DNS servers for names outside the cluster zone (tests: a namespace of Porin's own). */
+  /** DNS servers for names outside the cluster zone; default: the world's DNS server when the world is on. */
   readonly upstreamDns: readonly string[];
   /** PORIN_DATAPATH=off runs the cluster without eBPF programs (no policy enforcement). */
   readonly datapath: boolean;
@@ -53,6 +53,8 @@ export interface ClusterConfig extends ClusterPlacement {
   readonly policyMapMax: number;
   /** Prometheus metrics port on 127.0.0.1 (0 = none). */
   readonly metricsPort: number;
+  /** The outside world (ExternalHost objects in a namespace of the cluster's own): PORIN_WORLD=on|off. */
+  readonly world: boolean;
 }
 
 export const CGROUP_ROOT = '/sys/fs/cgroup/unified';
@@ -127,6 +129,9 @@ export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConf
     datapath: env.PORIN_DATAPATH !== 'off',
     policyMapMax: intEnv(env, 'PORIN_POLICY_MAP_MAX', 0),
     metricsPort: intEnv(env, 'PORIN_METRICS_PORT', 9965),
+    // On for clusters in a private host namespace; the machine's own cluster gets it only with PORIN_WORLD=on
+    // (its routes would go into the machine's routing tables).
+    world: env.PORIN_WORLD === 'on' || (env.PORIN_WORLD !== 'off' && own),
   });
 }
 

@@ -67,7 +67,9 @@ export class BpfProgram {
     view.setUint32(SKB_CTX_IFINDEX, opts.ifindex ?? 1, true);
     view.setUint32(SKB_CTX_MARK, opts.mark ?? 0, true);
     const r = progTestRun(this.fd, { data: packet, ctx, repeat: opts.repeat ?? 1 });
-    const out = r.ctxOut ? new DataView(r.ctxOut.buffer, r.ctxOut.byteOffset, r.ctxOut.byteLength) : undefined;
+    const out = r.ctxOut
+      ? new DataView(r.ctxOut.buffer, r.ctxOut.byteOffset, r.ctxOut.byteLength)
+      : undefined;
     return { ...r, markOut: out ? out.getUint32(SKB_CTX_MARK, true) : 0 };
   }
 }

@@ -7,3 +7,4 @@ export * from './proxy-routing.js';
 export * from './run-command.js';
 export * from './service-nat.js';
 export * from './sweep.js';
+export * from './world-network.js';

@@ -4,9 +4,9 @@ import {
   type Direction,
   formatL7RulePath,
   formatPolicyRef,
-  httpRuleMatches,
   type L7Rules,
   matchDns,
+  matchHttpRules,
   matchKafka,
   type PolicyRef,
   type Remote,
@@ -34,16 +34,18 @@ const DENY: L7Match = { allowed: false, matched: [] };
 export const L7_MATCHERS: Record<L7Request['type'], L7Matcher> = {
   http(sets, req) {
     if (req.type !== 'http') return DENY;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of req.headers) headers[k] = k in headers ? `${headers[k]},${v}` : v;
-    const r = { method: req.method, path: req.path, host: req.host, headers };
+    // The first allowing rule names the verdict; mismatch actions of every set that has them apply.
+    const headerActions: HeaderAction[] = [];
+    let first: { set: L7Rules; index: number } | undefined;
     for (const set of sets) {
       if (set.type !== 'http') continue;
-      if (set.http.length === 0) return { allowed: true, matched: [{ set, index: 0 }] };
-      const index = set.http.findIndex((rule) => httpRuleMatches(rule, r));
-      if (index >= 0) return { allowed: true, matched: [{ set, index }] };
+      const m = matchHttpRules(set.http, req);
+      if (!m) continue;
+      headerActions.push(...m.headerActions);
+      first ??= { set, index: m.index }; // -1: an empty rule list, which allows everything
     }
-    return DENY;
+    if (!first) return DENY;
+    return { allowed: true, matched: [first], ...(headerActions.length ? { headerActions } : {}) };
   },
   dns(sets, req) {
     if (req.type !== 'dns') return DENY;
@@ -112,7 +114,7 @@ function judgeSide(
   const m = matchers[req.type](sets, req);
   if (m.allowed) {
     const rules = m.matched.map((x): L7RuleRef => {
-      const rule = formatL7RulePath(x.set, x.index);
+      const rule = x.index >= 0 ? formatL7RulePath(x.set, x.index) : undefined;
       return {
         direction,
         policy: x.set.origin ? policyName(x.set.origin) : 'unknown policy',

@@ -1,5 +1,7 @@
 // The L7 proxy's entry point: a process of its own, started by the agent and outliving it (`node dist/src/proxy/main.js --run-dir DIR`).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { agentFqdnSender, configureDnsHandlers, FqdnRelay } from './dns/index.js';
 import type { ParserType } from './feed-protocol.js';
 import { PARSER_TYPES } from './feed-protocol.js';
 import { HandlerRegistry } from './handler-registry.js';
@@ -12,9 +14,17 @@ import { ProxyProcess, proxyPaths } from './proxy-process.js';
  *   --handler TYPE=MODULE[:STREAM_EXPORT[:DATAGRAM_EXPORT]]   an extra or replacement handler (tests)
  *   --no-builtin-handlers
  *   --event-buffer N  L7 events kept while no agent is connected (default 10,000)
+ *   --agent-socket P  the agent's API (allowed DNS answers go to its FQDN layer); default <run-dir>/agent.sock
  */
 function parseArgs(argv: string[]) {
-  const out = { runDir: '', pinDir: '', handlers: [] as string[], builtins: true, eventBuffer: 10_000 };
+  const out = {
+    runDir: '',
+    pinDir: '',
+    agentSocket: '',
+    handlers: [] as string[],
+    builtins: true,
+    eventBuffer: 10_000,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--run-dir') out.runDir = argv[++i] ?? '';
@@ -22,6 +32,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--handler') out.handlers.push(argv[++i] ?? '');
     else if (a === '--no-builtin-handlers') out.builtins = false;
     else if (a === '--event-buffer') out.eventBuffer = Number(argv[++i]);
+    else if (a === '--agent-socket') out.agentSocket = argv[++i] ?? '';
     else throw new Error(`unknown argument ${a}`);
   }
   if (!out.runDir) throw new Error('--run-dir is required');
@@ -52,7 +63,17 @@ async function main(): Promise<void> {
     // no pid file
   }
   const handlers = new HandlerRegistry();
-  if (args.builtins) await handlers.loadBuiltins();
+  if (args.builtins) {
+    await handlers.loadBuiltins();
+    // DNS answers the policy allowed feed the agent's FQDN layer; queued (and replayed) while it is away.
+    const socket = args.agentSocket || join(args.runDir, 'agent.sock');
+    configureDnsHandlers({
+      fqdn: new FqdnRelay({
+        send: agentFqdnSender(socket),
+        onDropped: (n) => log(`${n} DNS answer(s) not delivered to the agent (queue full)`),
+      }),
+    });
+  }
   for (const h of args.handlers) {
     const [type, rest = ''] = h.split('=', 2) as [string, string?];
     const [module = '', stream, datagram] = rest.split(':');
