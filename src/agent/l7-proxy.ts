@@ -146,7 +146,7 @@ export class L7Proxy {
    */
   barrier(applied: number): number {
     const latest = this.published[this.published.length - 1];
-    if (!latest || !latest.l7) return applied;
+    if (!latest?.l7) return applied;
     if (!this.pending && this.feed.ackedRevision >= latest.proxy) return applied;
     let acked = 0;
     for (const p of this.published) if (p.proxy <= this.feed.ackedRevision) acked = Math.max(acked, p.store);
