@@ -21,6 +21,7 @@ import { FlowAuditor } from './flow-auditor.js';
 import { FlowPipeline } from './flow-pipeline.js';
 import { PolicySync } from './policy-sync.js';
 import { ServiceNatSync } from './service-nat-sync.js';
+import { registerInsight, startAgentUi } from './ui-wiring.js';
 
 export const BPF_PIN_DIR = '/sys/fs/bpf/porin';
 
@@ -32,6 +33,7 @@ export class Agent {
   private nat!: ServiceNatSync;
   private api!: ApiServer;
   private flows: FlowPipeline | undefined;
+  private ui: { close(): Promise<void> } | undefined;
   engine!: PolicyEngine;
   datapath: LxcDatapath | undefined;
   endpoints: EndpointManager | undefined;
@@ -223,6 +225,7 @@ export class Agent {
       auditor,
     );
     await this.flows.start(this.api);
+    registerInsight(this.api, this.store, () => this.flows?.store, c);
     this.policy.onRegeneration = (seconds) => this.flows?.metrics.observeRegeneration(seconds);
     const gauges = () => {
       const m = this.flows?.metrics;
@@ -237,6 +240,7 @@ export class Agent {
     gauges();
     this.timers.push(setInterval(gauges, 5000));
     await this.api.listen();
+    this.ui = await startAgentUi(p.socket, (m) => this.log(m));
     this.nat.trigger();
     refreshDns();
     this.log(`agent ${process.pid} ready: node ${c.nodeName}, pod CIDR ${c.podCIDR}, DNS ${c.dnsServiceIP}`);
@@ -270,6 +274,7 @@ export class Agent {
   /** Stops watching and serving; pods keep running (a restarted agent adopts them). */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    await this.ui?.close();
     await this.api?.close();
     await this.flows?.stop();
     for (const u of this.unwatch.splice(0)) u();
