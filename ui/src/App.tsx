@@ -25,10 +25,18 @@ function routeOf(path: string): Route {
 function chipsOfNode(n: GraphNode): Chip[] {
   const c: Chip[] = [];
   const side = 'either' as const;
-  for (const v of n.match.workload ?? []) c.push({ negate: false, side, kind: 'workload', value: v.kind ? `${v.kind}/${v.name ?? ''}` : (v.name ?? '') });
+  for (const v of n.match.workload ?? [])
+    c.push({
+      negate: false,
+      side,
+      kind: 'workload',
+      value: v.kind ? `${v.kind}/${v.name ?? ''}` : (v.name ?? ''),
+    });
   for (const v of n.match.label ?? []) c.push({ negate: false, side, kind: 'label', value: v });
-  if (n.kind === 'pod') for (const v of n.match.pod ?? []) c.push({ negate: false, side, kind: 'pod', value: v });
-  else if (n.namespace && (n.match.workload || n.match.label)) c.push({ negate: false, side, kind: 'namespace', value: n.namespace });
+  if (n.kind === 'pod')
+    for (const v of n.match.pod ?? []) c.push({ negate: false, side, kind: 'pod', value: v });
+  else if (n.namespace && (n.match.workload || n.match.label))
+    c.push({ negate: false, side, kind: 'namespace', value: n.namespace });
   for (const v of n.match.identity ?? []) c.push({ negate: false, side, kind: 'identity', value: String(v) });
   for (const v of n.match.ip ?? []) c.push({ negate: false, side, kind: 'ip', value: v });
   return c;
@@ -70,11 +78,17 @@ export function App() {
   }, [notice]);
 
   const openPolicy = (p: PolicyTarget) => {
-    const o = cluster.objects.get(objectKey({ kind: p.kind, metadata: { name: p.name, ...(p.namespace ? { namespace: p.namespace } : {}) } }));
+    const o = cluster.objects.get(
+      objectKey({
+        kind: p.kind,
+        metadata: { name: p.name, ...(p.namespace ? { namespace: p.namespace } : {}) },
+      }),
+    );
     if (o) {
       setText(editableYaml(o));
       go('policy');
-    } else setNotice(`${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name} is not in the cluster any more`);
+    } else
+      setNotice(`${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name} is not in the cluster any more`);
   };
 
   return (
@@ -107,12 +121,14 @@ export function App() {
         <div className="status" role="status" aria-live="polite" data-testid="agent-status">
           {status?.agent ? (
             <>
-              <span className="dot ok" aria-hidden="true" /> agent on {status.status?.node ?? 'node'} · {status.flows?.seen_flows ?? 0} flows seen
+              <span className="dot ok" aria-hidden="true" /> agent on {status.status?.node ?? 'node'} ·{' '}
+              {status.flows?.seen_flows ?? 0} flows seen
               {status.flows?.store ? ` · ${status.flows.store.rows} stored` : ''}
             </>
           ) : (
             <>
-              <span className="dot bad" aria-hidden="true" /> {status?.error?.message ?? 'the UI server is not reachable'}
+              <span className="dot bad" aria-hidden="true" />{' '}
+              {status?.error?.message ?? 'the UI server is not reachable'}
             </>
           )}
         </div>
@@ -145,7 +161,13 @@ export function App() {
           />
         )}
         {route === 'flows' && (
-          <FlowsView filter={flowFilter} onFilter={setFlowFilter} selected={flow} onSelect={setFlow} onOpenPolicy={openPolicy} />
+          <FlowsView
+            filter={flowFilter}
+            onFilter={setFlowFilter}
+            selected={flow}
+            onSelect={setFlow}
+            onOpenPolicy={openPolicy}
+          />
         )}
         {route === 'policy' && (
           <PolicyEditor

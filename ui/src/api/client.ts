@@ -20,17 +20,28 @@ async function parse<T>(res: Response): Promise<T> {
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {
-    throw new ApiFailure('PORIN_ERR_PROTOCOL', `the server sent something that is not JSON (HTTP ${res.status})`, res.status);
+    throw new ApiFailure(
+      'PORIN_ERR_PROTOCOL',
+      `the server sent something that is not JSON (HTTP ${res.status})`,
+      res.status,
+    );
   }
   if (!res.ok) {
     const e = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-    throw new ApiFailure(e?.code ?? 'PORIN_ERR_HTTP', e?.message ?? `HTTP ${res.status}`, res.status, e?.details);
+    throw new ApiFailure(
+      e?.code ?? 'PORIN_ERR_HTTP',
+      e?.message ?? `HTTP ${res.status}`,
+      res.status,
+      e?.details,
+    );
   }
   return body as T;
 }
 
 export async function apiGet<T>(path: string, signal?: AbortSignal): Promise<T> {
-  return parse<T>(await fetch(path, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) }));
+  return parse<T>(
+    await fetch(path, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) }),
+  );
 }
 
 export async function apiPost<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {

@@ -51,5 +51,10 @@ export interface StatusResponse {
   socket: string;
   error?: { code: string; message: string };
   status?: { node: string; components: { name: string; ok: boolean; message: string }[]; errors: string[] };
-  flows?: { num_flows: number; seen_flows: number; flows_rate: number; store?: { rows: number; oldest?: string; newest?: string } };
+  flows?: {
+    num_flows: number;
+    seen_flows: number;
+    flows_rate: number;
+    store?: { rows: number; oldest?: string; newest?: string };
+  };
 }

@@ -12,7 +12,11 @@ export interface ClusterState {
 
 export const objectKey = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
-export const POLICY_KINDS = new Set(['NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
+export const POLICY_KINDS = new Set([
+  'NetworkPolicy',
+  'CiliumNetworkPolicy',
+  'CiliumClusterwideNetworkPolicy',
+]);
 
 export function useClusterObjects(): ClusterState {
   const [state, setState] = useState<ClusterState>({ objects: new Map(), connected: false, version: 0 });
@@ -46,7 +50,11 @@ export function useClusterObjects(): ClusterState {
   return state;
 }
 
-export const ClusterContext = createContext<ClusterState>({ objects: new Map(), connected: false, version: 0 });
+export const ClusterContext = createContext<ClusterState>({
+  objects: new Map(),
+  connected: false,
+  version: 0,
+});
 
 export function useCluster(): ClusterState {
   return useContext(ClusterContext);

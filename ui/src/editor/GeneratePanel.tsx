@@ -4,7 +4,13 @@ import { apiGet, apiPost, describeError } from '../api/client.js';
 import type { GenerateResponse, GraphResponse } from '../api/types.js';
 import { TIME_RANGES } from '../map/ServiceMap.js';
 
-export function GeneratePanel({ initialTarget, onGenerated }: { initialTarget?: string | undefined; onGenerated(yaml: string, notes: string[]): void }) {
+export function GeneratePanel({
+  initialTarget,
+  onGenerated,
+}: {
+  initialTarget?: string | undefined;
+  onGenerated(yaml: string, notes: string[]): void;
+}) {
   const [targets, setTargets] = useState<{ id: string; label: string }[]>([]);
   const [target, setTarget] = useState(initialTarget ?? '');
   const [kind, setKind] = useState('CiliumNetworkPolicy');

@@ -46,7 +46,8 @@ export function ImpactPanel({
           </select>
         </label>
         <label>
-          <input type="checkbox" checked={remove} onChange={(e) => setRemove(e.target.checked)} /> preview deleting this policy
+          <input type="checkbox" checked={remove} onChange={(e) => setRemove(e.target.checked)} /> preview
+          deleting this policy
         </label>
         <button type="button" onClick={() => void run()} disabled={!policy || busy}>
           {busy ? 'Evaluating…' : 'Preview impact'}
@@ -66,13 +67,17 @@ export function ImpactPanel({
       {impact && (
         <div data-testid="impact-result">
           <p role="status">
-            <strong data-testid="impact-drops">{impact.newDrops} new drops</strong>, <strong data-testid="impact-allows">{impact.newAllows} new allows</strong> among{' '}
-            {impact.flows} recorded flows ({impact.evaluated} distinct connections evaluated twice in {impact.elapsedMs} ms)
+            <strong data-testid="impact-drops">{impact.newDrops} new drops</strong>,{' '}
+            <strong data-testid="impact-allows">{impact.newAllows} new allows</strong> among {impact.flows}{' '}
+            recorded flows ({impact.evaluated} distinct connections evaluated twice in {impact.elapsedMs} ms)
             {impact.unknown > 0 ? `; ${impact.unknown} flows of pods that no longer exist were skipped` : ''}.
           </p>
           {impact.changes.length > 0 && (
             <table className="changes">
-              <caption>Connections whose verdict changes{impact.truncated ? ' (the busiest; counts above cover all)' : ''}</caption>
+              <caption>
+                Connections whose verdict changes
+                {impact.truncated ? ' (the busiest; counts above cover all)' : ''}
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">From</th>
@@ -85,14 +90,24 @@ export function ImpactPanel({
               </thead>
               <tbody>
                 {impact.changes.map((c) => (
-                  <tr key={`${c.from}|${c.to}|${c.port}|${c.protocol}`} className={c.after === 'denied' ? 'new-drop' : 'new-allow'} data-testid="impact-change">
+                  <tr
+                    key={`${c.from}|${c.to}|${c.port}|${c.protocol}`}
+                    className={c.after === 'denied' ? 'new-drop' : 'new-allow'}
+                    data-testid="impact-change"
+                  >
                     <td>{c.from}</td>
                     <td>{c.to}</td>
                     <td>
                       {c.port}/{c.protocol}
                     </td>
                     <td>{c.count}</td>
-                    <td>{c.after === 'denied' ? 'new drop' : c.before === 'denied' ? 'new allow' : `${c.before} → ${c.after}`}</td>
+                    <td className={`change ${c.after === 'denied' ? 'drop' : 'allow'}`}>
+                      {c.after === 'denied'
+                        ? 'new drop'
+                        : c.before === 'denied'
+                          ? 'new allow'
+                          : `${c.before} → ${c.after}`}
+                    </td>
                     <td>{c.reason}</td>
                   </tr>
                 ))}

@@ -9,8 +9,8 @@ import { ApplyDialog } from './ApplyDialog.js';
 import { GeneratePanel } from './GeneratePanel.js';
 import { ImpactPanel } from './ImpactPanel.js';
 import * as edits from './policy-edits.js';
-import { NEW_CILIUM, NEW_NETWORK_POLICY } from './templates.js';
 import { TracePanel } from './TracePanel.js';
+import { NEW_CILIUM, NEW_NETWORK_POLICY } from './templates.js';
 import { type VisualActions, VisualPolicyView } from './VisualPolicy.js';
 import { visualPolicy } from './visual-model.js';
 import { type FocusRequest, YamlEditor } from './YamlEditor.js';
@@ -29,7 +29,13 @@ type Tab = 'problems' | 'impact' | 'trace' | 'generate';
 
 /** A stored object as the user would write it (store fields left out). */
 export function editableYaml(o: KubeObject): string {
-  const { resourceVersion: _r, uid: _u, creationTimestamp: _c, generation: _g, ...metadata } = o.metadata as Record<string, unknown>;
+  const {
+    resourceVersion: _r,
+    uid: _u,
+    creationTimestamp: _c,
+    generation: _g,
+    ...metadata
+  } = o.metadata as Record<string, unknown>;
   const { status: _s, ...rest } = o as unknown as Record<string, unknown>;
   return stringify({ ...rest, metadata });
 }
@@ -88,26 +94,57 @@ export function PolicyEditor({
   }, [parsed]);
 
   const problems = useMemo((): Problem[] => {
-    const out: Problem[] = parsed.problems.map((p) => ({ severity: 'error', path: '', message: `YAML: ${p.message}`, from: p.from, to: p.to, line: lineOf(parsed, p.from) }));
+    const out: Problem[] = parsed.problems.map((p) => ({
+      severity: 'error',
+      path: '',
+      message: `YAML: ${p.message}`,
+      from: p.from,
+      to: p.to,
+      line: lineOf(parsed, p.from),
+    }));
     if (parsed.object === undefined || !check) return out;
     const at = (path: string) => rangeOfPath(parsed.doc, pathSegments(path));
     for (const i of check.issues) {
       const r = at(i.path);
-      out.push({ severity: i.severity, path: i.path, message: i.message, from: r.from, to: r.to, line: lineOf(parsed, r.from) });
+      out.push({
+        severity: i.severity,
+        path: i.path,
+        message: i.message,
+        from: r.from,
+        to: r.to,
+        line: lineOf(parsed, r.from),
+      });
     }
     for (const a of check.advice) {
       const r = at(a.path);
-      out.push({ severity: a.severity, path: a.path, message: a.message, from: r.from, to: r.to, line: lineOf(parsed, r.from) });
+      out.push({
+        severity: a.severity,
+        path: a.path,
+        message: a.message,
+        from: r.from,
+        to: r.to,
+        line: lineOf(parsed, r.from),
+      });
     }
     return out;
   }, [parsed, check]);
 
   const diagnostics = useMemo(
-    (): Diagnostic[] => problems.map((p) => ({ from: p.from, to: p.to, severity: p.severity, message: p.path ? `${p.path}: ${p.message}` : p.message, source: p.path ? 'porin' : 'yaml' })),
+    (): Diagnostic[] =>
+      problems.map((p) => ({
+        from: p.from,
+        to: p.to,
+        severity: p.severity,
+        message: p.path ? `${p.path}: ${p.message}` : p.message,
+        source: p.path ? 'porin' : 'yaml',
+      })),
     [problems],
   );
   const visual = useMemo(() => visualPolicy(parsed.object), [parsed]);
-  const valid = check && !check.issues.some((i) => i.severity === 'error') && parsed.problems.length === 0 ? check.object : undefined;
+  const valid =
+    check && !check.issues.some((i) => i.severity === 'error') && parsed.problems.length === 0
+      ? check.object
+      : undefined;
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
 
@@ -130,7 +167,9 @@ export function PolicyEditor({
   };
   const policies = [...cluster.objects.values()].filter((o) => POLICY_KINDS.has(o.kind));
   const download = () => {
-    const name = String((parsed.object as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? 'policy');
+    const name = String(
+      (parsed.object as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? 'policy',
+    );
     const url = URL.createObjectURL(new Blob([text], { type: 'application/yaml' }));
     const a = document.createElement('a');
     a.href = url;
@@ -202,7 +241,10 @@ export function PolicyEditor({
           {visual && actions ? (
             <VisualPolicyView v={visual} selected={check?.selected} actions={actions} />
           ) : (
-            <p className="muted">The visual view draws NetworkPolicy and CiliumNetworkPolicy objects{parsed.problems.length ? ' once the YAML parses' : ''}.</p>
+            <p className="muted">
+              The visual view draws NetworkPolicy and CiliumNetworkPolicy objects
+              {parsed.problems.length ? ' once the YAML parses' : ''}.
+            </p>
           )}
         </div>
         <div className="pane yaml-pane">
@@ -244,12 +286,18 @@ export function PolicyEditor({
       <div className="editor-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'problems' &&
           (problems.length === 0 ? (
-            <p className="muted">{check ? 'No problems.' : parsed.object === undefined ? 'Nothing to check.' : 'Checking…'}</p>
+            <p className="muted">
+              {check ? 'No problems.' : parsed.object === undefined ? 'Nothing to check.' : 'Checking…'}
+            </p>
           ) : (
             <ul className="problems" data-testid="problems">
-              {problems.map((p, i) => (
-                <li key={`${p.path}-${i}`} className={p.severity}>
-                  <button type="button" className="link" onClick={() => setFocus({ from: p.from, to: p.to, seq: Date.now() })}>
+              {problems.map((p) => (
+                <li key={`${p.severity}|${p.path}|${p.from}|${p.message}`} className={p.severity}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => setFocus({ from: p.from, to: p.to, seq: Date.now() })}
+                  >
                     <span className="sev">{p.severity}</span> line {p.line}
                     {p.path ? (
                       <>
@@ -263,14 +311,18 @@ export function PolicyEditor({
               ))}
             </ul>
           ))}
-        {tab === 'impact' && <ImpactPanel policy={valid} impact={impact} onImpact={onImpact} onShowOnMap={onShowImpactOnMap} />}
+        {tab === 'impact' && (
+          <ImpactPanel policy={valid} impact={impact} onImpact={onImpact} onShowOnMap={onShowImpactOnMap} />
+        )}
         {tab === 'trace' && <TracePanel policy={valid} />}
         {tab === 'generate' && (
           <GeneratePanel
             initialTarget={generateTarget}
             onGenerated={(yaml) => {
               onText(yaml);
-              notify('Generated a policy from the recorded traffic: review it, preview its impact, then apply it.');
+              notify(
+                'Generated a policy from the recorded traffic: review it, preview its impact, then apply it.',
+              );
             }}
           />
         )}

@@ -8,7 +8,10 @@ function Result({ title, t }: { title: string; t: TraceResult }) {
   return (
     <div className={`trace-result ${t.verdict}`}>
       <h4>
-        {title}: <span className={`verdict verdict-${t.verdict === 'allowed' ? 'forwarded' : 'dropped'}`}>{t.verdict}</span>
+        {title}:{' '}
+        <span className={`verdict verdict-${t.verdict === 'allowed' ? 'forwarded' : 'dropped'}`}>
+          {t.verdict}
+        </span>
       </h4>
       <ul>
         {t.egress.verdict !== 'not-applicable' && <li>{t.egress.summary}</li>}
@@ -31,7 +34,9 @@ export function TracePanel({ policy }: { policy: Record<string, unknown> | undef
   const [path, setPath] = useState('');
   const [result, setResult] = useState<{ current: TraceResult; edited?: TraceResult } | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const pods = [...cluster.objects.values()].filter((o) => o.kind === 'Pod').map((o) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
+  const pods = [...cluster.objects.values()]
+    .filter((o) => o.kind === 'Pod')
+    .map((o) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
   const run = async () => {
     setError(undefined);
     const m = /^(\d+)(?:\/(\w+))?$/.exec(port.trim());
@@ -69,19 +74,33 @@ export function TracePanel({ policy }: { policy: Record<string, unknown> | undef
           ))}
         </datalist>
         <label>
-          From <input list={`${id}-pods`} value={from} onChange={(e) => setFrom(e.target.value)} placeholder="namespace/pod or IP" />
+          From{' '}
+          <input
+            list={`${id}-pods`}
+            value={from}
+            onChange={(e) => setFrom(e.target.value)}
+            placeholder="namespace/pod or IP"
+          />
         </label>
         <label>
-          To <input list={`${id}-pods`} value={to} onChange={(e) => setTo(e.target.value)} placeholder="namespace/pod, IP or DNS name" />
+          To{' '}
+          <input
+            list={`${id}-pods`}
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+            placeholder="namespace/pod, IP or DNS name"
+          />
         </label>
         <label>
           Port <input value={port} onChange={(e) => setPort(e.target.value)} size={8} />
         </label>
         <label>
-          HTTP method <input value={method} onChange={(e) => setMethod(e.target.value)} size={6} placeholder="GET" />
+          HTTP method{' '}
+          <input value={method} onChange={(e) => setMethod(e.target.value)} size={6} placeholder="GET" />
         </label>
         <label>
-          HTTP path <input value={path} onChange={(e) => setPath(e.target.value)} size={16} placeholder="/v1/…" />
+          HTTP path{' '}
+          <input value={path} onChange={(e) => setPath(e.target.value)} size={16} placeholder="/v1/…" />
         </label>
         <button type="submit" disabled={!from || !to}>
           Trace
@@ -95,7 +114,11 @@ export function TracePanel({ policy }: { policy: Record<string, unknown> | undef
       {result && (
         <div className="trace-results" data-testid="trace-result">
           <Result title="With the policies in place" t={result.current} />
-          {result.edited ? <Result title="With the edited policy" t={result.edited} /> : <p className="muted">The edited policy is not valid: only the current verdict.</p>}
+          {result.edited ? (
+            <Result title="With the edited policy" t={result.edited} />
+          ) : (
+            <p className="muted">The edited policy is not valid: only the current verdict.</p>
+          )}
         </div>
       )}
     </section>

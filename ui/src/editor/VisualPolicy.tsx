@@ -20,7 +20,19 @@ export interface VisualActions {
   setSelector(labels: string): void;
 }
 
-function AddPeerForm({ dir, zone, cilium, onAdd, onCancel }: { dir: Dir; zone: Zone; cilium: boolean; onAdd(p: NewPeer): void; onCancel(): void }) {
+function AddPeerForm({
+  dir,
+  zone,
+  cilium,
+  onAdd,
+  onCancel,
+}: {
+  dir: Dir;
+  zone: Zone;
+  cilium: boolean;
+  onAdd(p: NewPeer): void;
+  onCancel(): void;
+}) {
   const id = useId();
   const [labels, setLabels] = useState('');
   const [namespace, setNamespace] = useState('');
@@ -39,23 +51,43 @@ function AddPeerForm({ dir, zone, cilium, onAdd, onCancel }: { dir: Dir; zone: Z
       {zone === 'cluster' && (
         <label htmlFor={`${id}-ns`}>
           Namespace
-          <input id={`${id}-ns`} value={namespace} onChange={(e) => setNamespace(e.target.value)} placeholder="empty: every namespace" />
+          <input
+            id={`${id}-ns`}
+            value={namespace}
+            onChange={(e) => setNamespace(e.target.value)}
+            placeholder="empty: every namespace"
+          />
         </label>
       )}
       {zone !== 'outside' ? (
         <label htmlFor={`${id}-labels`}>
           Pod labels
-          <input id={`${id}-labels`} value={labels} onChange={(e) => setLabels(e.target.value)} placeholder="app=web (empty: all pods)" />
+          <input
+            id={`${id}-labels`}
+            value={labels}
+            onChange={(e) => setLabels(e.target.value)}
+            placeholder="app=web (empty: all pods)"
+          />
         </label>
       ) : (
         <label htmlFor={`${id}-target`}>
           {cilium ? (dir === 'egress' ? 'CIDR, DNS name or world' : 'CIDR or world') : 'CIDR'}
-          <input id={`${id}-target`} value={target} onChange={(e) => setTarget(e.target.value)} placeholder={cilium ? '203.0.113.0/24' : '203.0.113.0/24'} />
+          <input
+            id={`${id}-target`}
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
+            placeholder={cilium ? '203.0.113.0/24' : '203.0.113.0/24'}
+          />
         </label>
       )}
       <label htmlFor={`${id}-ports`}>
         Ports
-        <input id={`${id}-ports`} value={ports} onChange={(e) => setPorts(e.target.value)} placeholder="80/TCP (empty: every port)" />
+        <input
+          id={`${id}-ports`}
+          value={ports}
+          onChange={(e) => setPorts(e.target.value)}
+          placeholder="80/TCP (empty: every port)"
+        />
       </label>
       <div className="row">
         <button type="submit">Add</button>
@@ -92,22 +124,37 @@ function DirectionColumn({ v, d, actions }: { v: VisualPolicy; d: VisualDirectio
           </span>
         )}
       </header>
-      {!d.defaultDeny && d.rules.length === 0 && <p className="muted">Not isolated: every {d.dir === 'ingress' ? 'source' : 'destination'} is allowed.</p>}
+      {!d.defaultDeny && d.rules.length === 0 && (
+        <p className="muted">
+          Not isolated: every {d.dir === 'ingress' ? 'source' : 'destination'} is allowed.
+        </p>
+      )}
       {d.defaultDeny && d.rules.length === 0 && <p className="muted">Everything denied: add peers below.</p>}
       {ZONES.map(([zone, label]) => {
         const items = d.rules.flatMap((r) => r.peers.filter((p) => p.zone === zone).map((p) => ({ r, p })));
         return (
-          <div key={zone} className={`zone zone-${zone}`} role="group" aria-label={`${title}: ${label}`}>
-            <h4>{label}</h4>
+          <fieldset key={zone} className={`zone zone-${zone}`}>
+            <legend>
+              <span className="sr-only">{title}: </span>
+              {label}
+            </legend>
             <ul>
               {items.map(({ r, p }) => (
-                <li key={JSON.stringify(p.path)} className={`peer${r.deny ? ' deny' : ''}`} data-testid="peer">
+                <li
+                  key={JSON.stringify(p.path)}
+                  className={`peer${r.deny ? ' deny' : ''}`}
+                  data-testid="peer"
+                >
                   <span>
                     {r.deny && <strong>deny </strong>}
                     {p.text}
                   </span>
                   <span className="ports">{r.ports.join(', ')}</span>
-                  <button type="button" aria-label={`Remove ${d.dir} peer ${p.text}`} onClick={() => actions.removePeer(r, p)}>
+                  <button
+                    type="button"
+                    aria-label={`Remove ${d.dir} peer ${p.text}`}
+                    onClick={() => actions.removePeer(r, p)}
+                  >
                     ×
                   </button>
                 </li>
@@ -125,23 +172,36 @@ function DirectionColumn({ v, d, actions }: { v: VisualPolicy; d: VisualDirectio
                 onCancel={() => setAdding(undefined)}
               />
             ) : (
-              <button type="button" className="add" onClick={() => setAdding(zone)} aria-label={`Add ${d.dir} peer: ${label.toLowerCase()}`}>
+              <button
+                type="button"
+                className="add"
+                onClick={() => setAdding(zone)}
+                aria-label={`Add ${d.dir} peer: ${label.toLowerCase()}`}
+              >
                 +
               </button>
             )}
-          </div>
+          </fieldset>
         );
       })}
       {d.rules
         .filter((r) => r.peers.length === 0)
         .map((r) => (
-          <div key={JSON.stringify(r.path)} className={`peer anyone${r.deny ? ' deny' : ''}`} data-testid="peer">
+          <div
+            key={JSON.stringify(r.path)}
+            className={`peer anyone${r.deny ? ' deny' : ''}`}
+            data-testid="peer"
+          >
             <span>
               {r.deny && <strong>deny </strong>}
               {r.anyone}
             </span>
             <span className="ports">{r.ports.join(', ')}</span>
-            <button type="button" aria-label={`Remove ${d.dir} rule allowing ${r.anyone}`} onClick={() => actions.removeRule(r)}>
+            <button
+              type="button"
+              aria-label={`Remove ${d.dir} rule allowing ${r.anyone}`}
+              onClick={() => actions.removeRule(r)}
+            >
               ×
             </button>
           </div>
@@ -150,7 +210,15 @@ function DirectionColumn({ v, d, actions }: { v: VisualPolicy; d: VisualDirectio
   );
 }
 
-export function VisualPolicyView({ v, selected, actions }: { v: VisualPolicy; selected?: SelectedEndpoint[] | undefined; actions: VisualActions }) {
+export function VisualPolicyView({
+  v,
+  selected,
+  actions,
+}: {
+  v: VisualPolicy;
+  selected?: SelectedEndpoint[] | undefined;
+  actions: VisualActions;
+}) {
   const [editing, setEditing] = useState(false);
   const [labels, setLabels] = useState('');
   const id = useId();
@@ -158,8 +226,18 @@ export function VisualPolicyView({ v, selected, actions }: { v: VisualPolicy; se
     <div className="visual" data-testid="visual-editor">
       <DirectionColumn v={v} d={v.ingress} actions={actions} />
       <section className="subject" aria-label="Selected pods">
-        <h3>{v.kind === 'CiliumClusterwideNetworkPolicy' ? 'Selected endpoints (all namespaces)' : `Selected pods in ${v.namespace}`}</h3>
-        <p className="selector">{v.selector.length ? v.selector.map((s) => <code key={s}>{s}</code>) : <em>every pod{v.namespace ? ' of the namespace' : ''}</em>}</p>
+        <h3 className="subject-title">
+          {v.kind === 'CiliumClusterwideNetworkPolicy'
+            ? 'Selected endpoints (all namespaces)'
+            : `Selected pods in ${v.namespace}`}
+        </h3>
+        <p className="selector">
+          {v.selector.length ? (
+            v.selector.map((s) => <code key={s}>{s}</code>)
+          ) : (
+            <em>every pod{v.namespace ? ' of the namespace' : ''}</em>
+          )}
+        </p>
         {editing ? (
           <form
             onSubmit={(e) => {
@@ -169,7 +247,12 @@ export function VisualPolicyView({ v, selected, actions }: { v: VisualPolicy; se
             }}
           >
             <label htmlFor={`${id}-sel`}>Pod labels</label>
-            <input id={`${id}-sel`} value={labels} onChange={(e) => setLabels(e.target.value)} placeholder="app=web, tier=db" />
+            <input
+              id={`${id}-sel`}
+              value={labels}
+              onChange={(e) => setLabels(e.target.value)}
+              placeholder="app=web, tier=db"
+            />
             <button type="submit">Set</button>
           </form>
         ) : (

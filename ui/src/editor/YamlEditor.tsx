@@ -28,6 +28,7 @@ export function YamlEditor({
   const changed = useRef(onChange);
   changed.current = onChange;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: created once; later values arrive through the effects below
   useEffect(() => {
     if (!host.current) return;
     const v = new EditorView({
@@ -49,8 +50,6 @@ export function YamlEditor({
       v.destroy();
       view.current = undefined;
     };
-    // The editor is created once; later values arrive through the effect below.
-    // biome-ignore lint/correctness/useExhaustiveDependencies: created once
   }, []);
 
   useEffect(() => {
@@ -66,7 +65,11 @@ export function YamlEditor({
     const v = view.current;
     if (!v) return;
     const len = v.state.doc.length;
-    const clamp = (d: Diagnostic): Diagnostic => ({ ...d, from: Math.min(d.from, len), to: Math.min(Math.max(d.to, d.from), len) });
+    const clamp = (d: Diagnostic): Diagnostic => ({
+      ...d,
+      from: Math.min(d.from, len),
+      to: Math.min(Math.max(d.to, d.from), len),
+    });
     v.dispatch(setDiagnostics(v.state, diagnostics.map(clamp)));
   }, [diagnostics]);
 
@@ -75,7 +78,10 @@ export function YamlEditor({
     if (!v || !focus) return;
     const len = v.state.doc.length;
     const from = Math.min(focus.from, len);
-    v.dispatch({ selection: { anchor: from, head: Math.min(focus.to, len) }, effects: EditorView.scrollIntoView(from, { y: 'center' }) });
+    v.dispatch({
+      selection: { anchor: from, head: Math.min(focus.to, len) },
+      effects: EditorView.scrollIntoView(from, { y: 'center' }),
+    });
     v.focus();
   }, [focus]);
 

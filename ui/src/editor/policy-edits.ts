@@ -33,8 +33,12 @@ export function parsePorts(s: string): { port?: number; protocol: string }[] {
     const t = part.trim();
     if (!t) continue;
     const m = /^(\d{1,5})?(?:\/(tcp|udp|sctp))?$/i.exec(t) ?? /^(?:(\d{1,5})\/)?(tcp|udp|sctp)$/i.exec(t);
-    if (!m || (m[1] === undefined && m[2] === undefined)) throw new Error(`"${t}" is not PORT[/PROTOCOL] (e.g. 80/TCP)`);
-    out.push({ ...(m[1] !== undefined ? { port: Number(m[1]) } : {}), protocol: (m[2] ?? 'TCP').toUpperCase() });
+    if (!m || (m[1] === undefined && m[2] === undefined))
+      throw new Error(`"${t}" is not PORT[/PROTOCOL] (e.g. 80/TCP)`);
+    out.push({
+      ...(m[1] !== undefined ? { port: Number(m[1]) } : {}),
+      protocol: (m[2] ?? 'TCP').toUpperCase(),
+    });
   }
   return out;
 }
@@ -48,10 +52,14 @@ function knpRule(dir: Dir, p: NewPeer): Record<string, unknown> {
   const pods = Object.keys(labels).length ? { matchLabels: labels } : {};
   let peer: Record<string, unknown>;
   if (p.zone === 'outside') {
-    if (!p.target.includes('/')) throw new Error('an outside peer of a NetworkPolicy is a CIDR (ipBlock), e.g. 203.0.113.0/24');
+    if (!p.target.includes('/'))
+      throw new Error('an outside peer of a NetworkPolicy is a CIDR (ipBlock), e.g. 203.0.113.0/24');
     peer = { ipBlock: { cidr: p.target.trim() } };
   } else if (p.zone === 'cluster') {
-    peer = { namespaceSelector: p.namespace.trim() ? { matchLabels: { [KNP_NS]: p.namespace.trim() } } : {}, podSelector: pods };
+    peer = {
+      namespaceSelector: p.namespace.trim() ? { matchLabels: { [KNP_NS]: p.namespace.trim() } } : {},
+      podSelector: pods,
+    };
   } else peer = { podSelector: pods };
   const ports = parsePorts(p.ports);
   return { [peerKey]: [peer], ...(ports.length ? { ports } : {}) };
@@ -68,8 +76,12 @@ function cnpRule(dir: Dir, p: NewPeer): Record<string, unknown> {
     else if (dir === 'egress') rule.toFQDNs = [t.includes('*') ? { matchPattern: t } : { matchName: t }];
     else throw new Error('an outside source is a CIDR or the entity "world" (DNS names are for egress)');
   } else if (p.zone === 'cluster') {
-    if (p.namespace.trim()) rule[`${from}Endpoints`] = [{ matchLabels: { ...labels, [CNP_NS]: p.namespace.trim() } }];
-    else if (Object.keys(labels).length) rule[`${from}Endpoints`] = [{ matchExpressions: [{ key: CNP_NS, operator: 'Exists' }], matchLabels: labels }];
+    if (p.namespace.trim())
+      rule[`${from}Endpoints`] = [{ matchLabels: { ...labels, [CNP_NS]: p.namespace.trim() } }];
+    else if (Object.keys(labels).length)
+      rule[`${from}Endpoints`] = [
+        { matchExpressions: [{ key: CNP_NS, operator: 'Exists' }], matchLabels: labels },
+      ];
     else rule[`${from}Entities`] = ['cluster'];
   } else rule[`${from}Endpoints`] = [Object.keys(labels).length ? { matchLabels: labels } : {}];
   const ports = parsePorts(p.ports);
@@ -90,7 +102,8 @@ export function addRule(text: string, v: VisualPolicy, dir: Dir, rule: Record<st
     else {
       // An empty rule only turned default deny on: the new rule replaces it.
       const cur = getIn(doc, [...v.base, dir]);
-      if (Array.isArray(cur) && cur.length === 1 && JSON.stringify(cur[0]) === '{}') doc.deleteIn([...v.base, dir]);
+      if (Array.isArray(cur) && cur.length === 1 && JSON.stringify(cur[0]) === '{}')
+        doc.deleteIn([...v.base, dir]);
     }
     appendIn(doc, [...v.base, dir], rule);
   });
@@ -126,7 +139,10 @@ export function setDefaultDeny(text: string, v: VisualPolicy, dir: Dir, on: bool
         ? (cur as string[])
         : ['Ingress', ...(v.egress.rules.length > 0 ? ['Egress'] : [])];
       const next = on ? [...new Set([...types, type])] : types.filter((t) => t !== type);
-      doc.setIn(['spec', 'policyTypes'], doc.createNode(['Ingress', 'Egress'].filter((t) => next.includes(t))));
+      doc.setIn(
+        ['spec', 'policyTypes'],
+        doc.createNode(['Ingress', 'Egress'].filter((t) => next.includes(t))),
+      );
       if (!on) doc.deleteIn(['spec', dir]);
       return;
     }
@@ -135,9 +151,15 @@ export function setDefaultDeny(text: string, v: VisualPolicy, dir: Dir, on: bool
     if (on) {
       doc.deleteIn([...v.base, 'enableDefaultDeny', dir]);
       const edd = getIn(doc, [...v.base, 'enableDefaultDeny']);
-      if (edd && typeof edd === 'object' && Object.keys(edd).length === 0) doc.deleteIn([...v.base, 'enableDefaultDeny']);
+      if (edd && typeof edd === 'object' && Object.keys(edd).length === 0)
+        doc.deleteIn([...v.base, 'enableDefaultDeny']);
       if (rules === undefined && deny === undefined) doc.setIn([...v.base, dir], doc.createNode([{}]));
-    } else if (Array.isArray(rules) && rules.length === 1 && JSON.stringify(rules[0]) === '{}' && deny === undefined) {
+    } else if (
+      Array.isArray(rules) &&
+      rules.length === 1 &&
+      JSON.stringify(rules[0]) === '{}' &&
+      deny === undefined
+    ) {
       doc.deleteIn([...v.base, dir]);
     } else doc.setIn([...v.base, 'enableDefaultDeny', dir], false);
   });
@@ -147,7 +169,12 @@ export function allowKubeDns(text: string, v: VisualPolicy): string {
   const rule =
     v.kind === 'NetworkPolicy'
       ? {
-          to: [{ namespaceSelector: { matchLabels: { [KNP_NS]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          to: [
+            {
+              namespaceSelector: { matchLabels: { [KNP_NS]: 'kube-system' } },
+              podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+            },
+          ],
           ports: [
             { protocol: 'UDP', port: 53 },
             { protocol: 'TCP', port: 53 },
@@ -168,7 +195,12 @@ export function allowKubeDns(text: string, v: VisualPolicy): string {
 }
 
 export function allowSameNamespace(text: string, v: VisualPolicy): string {
-  return addRule(text, v, 'ingress', v.kind === 'NetworkPolicy' ? { from: [{ podSelector: {} }] } : { fromEndpoints: [{}] });
+  return addRule(
+    text,
+    v,
+    'ingress',
+    v.kind === 'NetworkPolicy' ? { from: [{ podSelector: {} }] } : { fromEndpoints: [{}] },
+  );
 }
 
 export function setSelector(text: string, v: VisualPolicy, labels: string): string {

@@ -48,7 +48,8 @@ const NS_KEYS = ['k8s:io.kubernetes.pod.namespace', 'io.kubernetes.pod.namespace
 export function selectorText(sel: unknown, skip: readonly string[] = []): string[] {
   const s = obj(sel);
   const out: string[] = [];
-  for (const [k, v] of Object.entries(obj(s.matchLabels))) if (!skip.includes(k)) out.push(`${k}=${String(v)}`);
+  for (const [k, v] of Object.entries(obj(s.matchLabels)))
+    if (!skip.includes(k)) out.push(`${k}=${String(v)}`);
   for (const e of list(s.matchExpressions)) {
     const x = obj(e);
     if (skip.includes(String(x.key))) continue;
@@ -88,24 +89,42 @@ function knpDirection(spec: Obj, dir: Dir): VisualDirection {
         if (peer.ipBlock) {
           const b = obj(peer.ipBlock);
           const except = list(b.except).map(String);
-          return { zone: 'outside', text: `${String(b.cidr)}${except.length ? ` except ${except.join(', ')}` : ''}`, path: pp };
+          return {
+            zone: 'outside',
+            text: `${String(b.cidr)}${except.length ? ` except ${except.join(', ')}` : ''}`,
+            path: pp,
+          };
         }
         if (peer.namespaceSelector) {
           const ns = selectorText(peer.namespaceSelector);
           const pods = peer.podSelector ? selectorText(peer.podSelector) : [];
           const nsName = obj(obj(peer.namespaceSelector).matchLabels)['kubernetes.io/metadata.name'];
-          const nsText = nsName ? `namespace ${String(nsName)}` : ns.length ? `namespaces ${ns.join(', ')}` : 'all namespaces';
-          return { zone: 'cluster', text: `${nsText} · ${pods.length ? `pods ${pods.join(', ')}` : 'all pods'}`, path: pp };
+          const nsText = nsName
+            ? `namespace ${String(nsName)}`
+            : ns.length
+              ? `namespaces ${ns.join(', ')}`
+              : 'all namespaces';
+          return {
+            zone: 'cluster',
+            text: `${nsText} · ${pods.length ? `pods ${pods.join(', ')}` : 'all pods'}`,
+            path: pp,
+          };
         }
         const pods = selectorText(peer.podSelector);
-        return { zone: 'namespace', text: pods.length ? `pods ${pods.join(', ')}` : 'all pods of this namespace', path: pp };
+        return {
+          zone: 'namespace',
+          text: pods.length ? `pods ${pods.join(', ')}` : 'all pods of this namespace',
+          path: pp,
+        };
       });
       const vr: VisualRule = { path, deny: false, peers, ports: knpPorts(rule.ports) };
-      if (peers.length === 0) vr.anyone = dir === 'ingress' ? 'any source (all namespaces and outside)' : 'any destination';
+      if (peers.length === 0)
+        vr.anyone = dir === 'ingress' ? 'any source (all namespaces and outside)' : 'any destination';
       return vr;
     }),
   };
-  if (on && rules.length > 0) out.locked = 'a NetworkPolicy with rules in a direction always isolates it: remove the rules first';
+  if (on && rules.length > 0)
+    out.locked = 'a NetworkPolicy with rules in a direction always isolates it: remove the rules first';
   if (on && types && types.length === 1) out.locked ??= 'a NetworkPolicy isolates at least one direction';
   return out;
 }
@@ -115,18 +134,38 @@ function ciliumPorts(rule: Obj): string[] {
   for (const pr of list(rule.toPorts)) {
     const p = obj(pr);
     const rules = obj(p.rules);
-    const l7 = rules.http ? ` (HTTP: ${list(rules.http).length} rule${list(rules.http).length === 1 ? '' : 's'})` : rules.dns ? ' (DNS rules)' : rules.kafka ? ' (Kafka rules)' : '';
+    const l7 = rules.http
+      ? ` (HTTP: ${list(rules.http).length} rule${list(rules.http).length === 1 ? '' : 's'})`
+      : rules.dns
+        ? ' (DNS rules)'
+        : rules.kafka
+          ? ' (Kafka rules)'
+          : '';
     for (const port of list(p.ports)) {
       const x = obj(port);
-      out.push(`${String(x.port ?? '0')}${x.endPort ? `-${String(x.endPort)}` : ''}/${String(x.protocol ?? 'ANY')}${l7}`);
+      out.push(
+        `${String(x.port ?? '0')}${x.endPort ? `-${String(x.endPort)}` : ''}/${String(x.protocol ?? 'ANY')}${l7}`,
+      );
     }
   }
   for (const ic of list(rule.icmps))
-    for (const f of list(obj(ic).fields)) out.push(`ICMP ${String(obj(f).type)}${obj(f).family === 'IPv6' ? ' (v6)' : ''}`);
+    for (const f of list(obj(ic).fields))
+      out.push(`ICMP ${String(obj(f).type)}${obj(f).family === 'IPv6' ? ' (v6)' : ''}`);
   return out.length ? out : ['all ports'];
 }
 
-const ENTITY_ZONE: Record<string, Zone> = { world: 'outside', all: 'outside', cluster: 'cluster', host: 'cluster', 'remote-node': 'cluster', 'kube-apiserver': 'cluster', health: 'cluster', init: 'cluster', ingress: 'cluster', unmanaged: 'cluster' };
+const ENTITY_ZONE: Record<string, Zone> = {
+  world: 'outside',
+  all: 'outside',
+  cluster: 'cluster',
+  host: 'cluster',
+  'remote-node': 'cluster',
+  'kube-apiserver': 'cluster',
+  health: 'cluster',
+  init: 'cluster',
+  ingress: 'cluster',
+  unmanaged: 'cluster',
+};
 
 function ciliumRule(r: unknown, path: Seg[], from: 'from' | 'to', deny: boolean): VisualRule {
   const rule = obj(r);
@@ -136,11 +175,25 @@ function ciliumRule(r: unknown, path: Seg[], from: 'from' | 'to', deny: boolean)
     const ns = NS_KEYS.map((k) => obj(sel.matchLabels)[k]).find((v) => v !== undefined);
     const labels = selectorText(sel, NS_KEYS);
     const pp = [...path, `${from}Endpoints`, j];
-    if (ns !== undefined) peers.push({ zone: 'cluster', text: `namespace ${String(ns)} · ${labels.length ? `pods ${labels.join(', ')}` : 'all pods'}`, path: pp });
-    else peers.push({ zone: 'namespace', text: labels.length ? `pods ${labels.join(', ')}` : 'all pods of this namespace', path: pp });
+    if (ns !== undefined)
+      peers.push({
+        zone: 'cluster',
+        text: `namespace ${String(ns)} · ${labels.length ? `pods ${labels.join(', ')}` : 'all pods'}`,
+        path: pp,
+      });
+    else
+      peers.push({
+        zone: 'namespace',
+        text: labels.length ? `pods ${labels.join(', ')}` : 'all pods of this namespace',
+        path: pp,
+      });
   });
   list(rule[`${from}Entities`]).forEach((e, j) => {
-    peers.push({ zone: ENTITY_ZONE[String(e)] ?? 'cluster', text: `entity ${String(e)}`, path: [...path, `${from}Entities`, j] });
+    peers.push({
+      zone: ENTITY_ZONE[String(e)] ?? 'cluster',
+      text: `entity ${String(e)}`,
+      path: [...path, `${from}Entities`, j],
+    });
   });
   list(rule[`${from}CIDR`]).forEach((c, j) => {
     peers.push({ zone: 'outside', text: String(c), path: [...path, `${from}CIDR`, j] });
@@ -148,18 +201,32 @@ function ciliumRule(r: unknown, path: Seg[], from: 'from' | 'to', deny: boolean)
   list(rule[`${from}CIDRSet`]).forEach((c, j) => {
     const x = obj(c);
     const except = list(x.except).map(String);
-    peers.push({ zone: 'outside', text: `${String(x.cidr ?? x.cidrGroupRef ?? 'CIDR group')}${except.length ? ` except ${except.join(', ')}` : ''}`, path: [...path, `${from}CIDRSet`, j] });
+    peers.push({
+      zone: 'outside',
+      text: `${String(x.cidr ?? x.cidrGroupRef ?? 'CIDR group')}${except.length ? ` except ${except.join(', ')}` : ''}`,
+      path: [...path, `${from}CIDRSet`, j],
+    });
   });
   list(rule.toFQDNs).forEach((f, j) => {
     const x = obj(f);
-    peers.push({ zone: 'outside', text: `DNS ${String(x.matchName ?? x.matchPattern)}`, path: [...path, 'toFQDNs', j] });
+    peers.push({
+      zone: 'outside',
+      text: `DNS ${String(x.matchName ?? x.matchPattern)}`,
+      path: [...path, 'toFQDNs', j],
+    });
   });
   list(rule.toServices).forEach((s, j) => {
     const x = obj(obj(s).k8sService);
-    peers.push({ zone: 'cluster', text: `service ${x.namespace ? `${String(x.namespace)}/` : ''}${String(x.serviceName ?? 'by selector')}`, path: [...path, 'toServices', j] });
+    peers.push({
+      zone: 'cluster',
+      text: `service ${x.namespace ? `${String(x.namespace)}/` : ''}${String(x.serviceName ?? 'by selector')}`,
+      path: [...path, 'toServices', j],
+    });
   });
   const vr: VisualRule = { path, deny, peers, ports: ciliumPorts(rule) };
-  if (peers.length === 0) vr.anyone = Object.keys(rule).length === 0 ? 'nothing (an empty rule only turns on default deny)' : 'any peer';
+  if (peers.length === 0)
+    vr.anyone =
+      Object.keys(rule).length === 0 ? 'nothing (an empty rule only turns on default deny)' : 'any peer';
   return vr;
 }
 

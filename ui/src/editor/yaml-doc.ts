@@ -19,7 +19,11 @@ export interface ParsedPolicy {
 export function parsePolicyYaml(text: string): ParsedPolicy {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const problems: YamlProblem[] = doc.errors.map((e) => ({ from: e.pos[0], to: Math.max(e.pos[1], e.pos[0] + 1), message: e.message.split('\n')[0] ?? e.message }));
+  const problems: YamlProblem[] = doc.errors.map((e) => ({
+    from: e.pos[0],
+    to: Math.max(e.pos[1], e.pos[0] + 1),
+    message: e.message.split('\n')[0] ?? e.message,
+  }));
   let object: unknown;
   try {
     object = problems.length === 0 ? doc.toJS({ maxAliasCount: 50 }) : undefined;
@@ -48,7 +52,10 @@ export function pathSegments(path: string): Seg[] {
  * The text range a path names: the deepest node the document has on that path (a missing field points at
  * its parent). For a map entry, the range covers the key and its value's first line.
  */
-export function rangeOfPath(doc: Document.Parsed, segs: readonly Seg[]): { from: number; to: number; exact: boolean } {
+export function rangeOfPath(
+  doc: Document.Parsed,
+  segs: readonly Seg[],
+): { from: number; to: number; exact: boolean } {
   let node: Node | null | undefined = doc.contents;
   let range: [number, number] = node?.range ? [node.range[0], node.range[1]] : [0, 0];
   let exact = true;
@@ -62,7 +69,11 @@ export function rangeOfPath(doc: Document.Parsed, segs: readonly Seg[]): { from:
       const key = pair.key as Node;
       const value = pair.value as Node | null;
       const start = key.range?.[0] ?? range[0];
-      const end = value?.range ? (isScalar(value) ? value.range[1] : value.range[0]) : (key.range?.[1] ?? start);
+      const end = value?.range
+        ? isScalar(value)
+          ? value.range[1]
+          : value.range[0]
+        : (key.range?.[1] ?? start);
       range = [start, Math.max(end, start + 1)];
       node = value;
     } else if (isSeq(node) && typeof s === 'number') {

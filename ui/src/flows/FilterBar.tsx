@@ -68,12 +68,19 @@ export function FilterBar({ chips, verdict, httpStatus, onChange }: FilterBarPro
     setNegate(false);
   };
   return (
-    <div className="filter-bar" role="search" aria-label="Flow filters">
+    <section className="filter-bar" aria-label="Flow filters">
       <ul className="chips" aria-label="Active filters">
         {chips.map((c, i) => (
-          <li key={`${chipText(c)}-${i}`} className="chip">
+          <li
+            key={`${chipText(c)}#${chips.slice(0, i).filter((x) => chipText(x) === chipText(c)).length}`}
+            className="chip"
+          >
             {chipText(c)}
-            <button type="button" aria-label={`Remove filter ${chipText(c)}`} onClick={() => onChange({ chips: chips.filter((_, j) => j !== i) })}>
+            <button
+              type="button"
+              aria-label={`Remove filter ${chipText(c)}`}
+              onClick={() => onChange({ chips: chips.filter((_, j) => j !== i) })}
+            >
               ×
             </button>
           </li>
@@ -106,7 +113,13 @@ export function FilterBar({ chips, verdict, httpStatus, onChange }: FilterBarPro
         <label htmlFor={`${id}-value`} className="sr-only">
           Filter value
         </label>
-        <input id={`${id}-value`} value={value} placeholder={k?.hint} onChange={(e) => setValue(e.target.value)} size={22} />
+        <input
+          id={`${id}-value`}
+          value={value}
+          placeholder={k?.hint}
+          onChange={(e) => setValue(e.target.value)}
+          size={22}
+        />
         <button type="submit">Add filter</button>
       </form>
       <label>
@@ -121,8 +134,14 @@ export function FilterBar({ chips, verdict, httpStatus, onChange }: FilterBarPro
         </select>
       </label>
       <label>
-        HTTP status <input value={httpStatus} size={5} placeholder="5+" onChange={(e) => onChange({ httpStatus: e.target.value.trim() })} />
+        HTTP status{' '}
+        <input
+          value={httpStatus}
+          size={5}
+          placeholder="5+"
+          onChange={(e) => onChange({ httpStatus: e.target.value.trim() })}
+        />
       </label>
-    </div>
+    </section>
   );
 }

@@ -2,7 +2,17 @@
 import { useEffect, useState } from 'react';
 import { apiPost, describeError } from '../api/client.js';
 import type { Flow, TraceResult } from '../api/types.js';
-import { destinationPort, endpointName, explainFlow, flowPolicies, l4Of, l7Summary, policyRef, shortTime, tcpFlags } from './format.js';
+import {
+  destinationPort,
+  endpointName,
+  explainFlow,
+  flowPolicies,
+  l4Of,
+  l7Summary,
+  policyRef,
+  shortTime,
+  tcpFlags,
+} from './format.js';
 
 export interface PolicyTarget {
   kind: string;
@@ -16,7 +26,9 @@ function partySpec(ep: Flow['source'], ip: string | undefined): string | undefin
 }
 
 function VerdictBadge({ verdict }: { verdict: string | undefined }) {
-  return <span className={`verdict verdict-${(verdict ?? 'unknown').toLowerCase()}`}>{verdict ?? 'UNKNOWN'}</span>;
+  return (
+    <span className={`verdict verdict-${(verdict ?? 'unknown').toLowerCase()}`}>{verdict ?? 'UNKNOWN'}</span>
+  );
 }
 
 export { VerdictBadge };
@@ -32,7 +44,11 @@ function CurrentTrace({ flow }: { flow: Flow }) {
     setError(undefined);
     if (!from || !to || l.dport === undefined) return;
     const ctl = new AbortController();
-    apiPost<{ current: TraceResult }>('/api/policy/trace', { from, to, port: l.dport, protocol: l.proto }, ctl.signal)
+    apiPost<{ current: TraceResult }>(
+      '/api/policy/trace',
+      { from, to, port: l.dport, protocol: l.proto },
+      ctl.signal,
+    )
       .then((r) => setTrace(r.current))
       .catch((e) => {
         if (!ctl.signal.aborted) setError(describeError(e));
@@ -41,7 +57,8 @@ function CurrentTrace({ flow }: { flow: Flow }) {
   }, [flow]);
   if (error) return <p className="muted">Trace with the current policies: {error}</p>;
   if (!trace) return null;
-  const recorded = flow.verdict === 'DROPPED' ? 'denied' : flow.verdict === 'FORWARDED' ? 'allowed' : undefined;
+  const recorded =
+    flow.verdict === 'DROPPED' ? 'denied' : flow.verdict === 'FORWARDED' ? 'allowed' : undefined;
   return (
     <section aria-label="Trace with the current policies" className="trace">
       <h4>With the policies in place now: {trace.verdict}</h4>
@@ -49,8 +66,12 @@ function CurrentTrace({ flow }: { flow: Flow }) {
         <p className="warn">The policies changed since this flow was recorded ({recorded} then).</p>
       )}
       <ul>
-        {trace.egress.verdict !== 'not-applicable' && <li data-testid="trace-egress">{trace.egress.summary}</li>}
-        {trace.ingress.verdict !== 'not-applicable' && <li data-testid="trace-ingress">{trace.ingress.summary}</li>}
+        {trace.egress.verdict !== 'not-applicable' && (
+          <li data-testid="trace-egress">{trace.egress.summary}</li>
+        )}
+        {trace.ingress.verdict !== 'not-applicable' && (
+          <li data-testid="trace-ingress">{trace.ingress.summary}</li>
+        )}
         {trace.l7?.map((x) => (
           <li key={`${x.side}-${x.type}`}>{x.summary}</li>
         ))}
@@ -59,7 +80,15 @@ function CurrentTrace({ flow }: { flow: Flow }) {
   );
 }
 
-export function FlowDetail({ flow, onClose, onOpenPolicy }: { flow: Flow; onClose(): void; onOpenPolicy?(p: PolicyTarget): void }) {
+export function FlowDetail({
+  flow,
+  onClose,
+  onOpenPolicy,
+}: {
+  flow: Flow;
+  onClose(): void;
+  onOpenPolicy?(p: PolicyTarget): void;
+}) {
   const src = endpointName(flow.source, flow.IP?.source);
   const dst = endpointName(flow.destination, flow.IP?.destination);
   const policies = flowPolicies(flow);
@@ -69,8 +98,14 @@ export function FlowDetail({ flow, onClose, onOpenPolicy }: { flow: Flow; onClos
     ['Drop reason', flow.drop_reason_desc ? `${flow.drop_reason_desc} (${flow.drop_reason ?? ''})` : ''],
     ['Direction', flow.traffic_direction ?? ''],
     ['Reply', flow.is_reply === undefined ? 'unknown' : String(flow.is_reply)],
-    ['Type', `${flow.Type ?? ''} event ${flow.event_type?.type ?? ''}${flow.event_type?.sub_type ? `:${flow.event_type.sub_type}` : ''}`],
-    ['Source', `${src}${flow.IP?.source ? ` (${flow.IP.source}${l4Of(flow).sport ? `:${l4Of(flow).sport}` : ''})` : ''}`],
+    [
+      'Type',
+      `${flow.Type ?? ''} event ${flow.event_type?.type ?? ''}${flow.event_type?.sub_type ? `:${flow.event_type.sub_type}` : ''}`,
+    ],
+    [
+      'Source',
+      `${src}${flow.IP?.source ? ` (${flow.IP.source}${l4Of(flow).sport ? `:${l4Of(flow).sport}` : ''})` : ''}`,
+    ],
     ['Source identity', `${flow.source?.identity ?? ''}`],
     ['Source labels', (flow.source?.labels ?? []).join(' ')],
     ['Destination', `${dst}${flow.IP?.destination ? ` (${flow.IP.destination})` : ''}`],
@@ -108,7 +143,11 @@ export function FlowDetail({ flow, onClose, onOpenPolicy }: { flow: Flow; onClos
                     type="button"
                     className="link"
                     onClick={() =>
-                      onOpenPolicy({ kind: p.policy.kind ?? 'CiliumNetworkPolicy', name: p.policy.name ?? '', ...(p.policy.namespace ? { namespace: p.policy.namespace } : {}) })
+                      onOpenPolicy({
+                        kind: p.policy.kind ?? 'CiliumNetworkPolicy',
+                        name: p.policy.name ?? '',
+                        ...(p.policy.namespace ? { namespace: p.policy.namespace } : {}),
+                      })
                     }
                   >
                     {policyRef(p.policy)}

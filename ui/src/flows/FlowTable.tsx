@@ -12,13 +12,20 @@ export interface Column {
 }
 
 const ident = (ep: Flow['source']) =>
-  ep?.identity !== undefined ? `${ep.identity}${ep.labels?.length ? ` (${ep.labels.filter((l) => !l.includes('io.cilium') && !l.includes('io.kubernetes')).join(' ')})` : ''}` : '';
+  ep?.identity !== undefined
+    ? `${ep.identity}${ep.labels?.length ? ` (${ep.labels.filter((l) => !l.includes('io.cilium') && !l.includes('io.kubernetes')).join(' ')})` : ''}`
+    : '';
 
 export const COLUMNS: Column[] = [
   { id: 'src', title: 'Source', shown: true, cell: (f) => endpointName(f.source, f.IP?.source) },
   { id: 'srcip', title: 'Source IP', shown: false, cell: (f) => f.IP?.source ?? '' },
   { id: 'srcid', title: 'Source identity', shown: false, cell: (f) => ident(f.source) },
-  { id: 'dst', title: 'Destination', shown: true, cell: (f) => endpointName(f.destination, f.IP?.destination) },
+  {
+    id: 'dst',
+    title: 'Destination',
+    shown: true,
+    cell: (f) => endpointName(f.destination, f.IP?.destination),
+  },
   { id: 'dstip', title: 'Destination IP', shown: false, cell: (f) => f.IP?.destination ?? '' },
   { id: 'dstid', title: 'Destination identity', shown: false, cell: (f) => ident(f.destination) },
   { id: 'port', title: 'Destination port', shown: true, cell: (f) => destinationPort(f) },
@@ -62,11 +69,17 @@ export function FlowTable({
     if (!el) return;
     const target = Math.max(0, Math.min(flows.length - 1, i));
     if (target * ROW < el.scrollTop) el.scrollTop = target * ROW;
-    else if ((target + 1) * ROW > el.scrollTop + el.clientHeight - ROW) el.scrollTop = (target + 2) * ROW - el.clientHeight;
+    else if ((target + 1) * ROW > el.scrollTop + el.clientHeight - ROW)
+      el.scrollTop = (target + 2) * ROW - el.clientHeight;
     requestAnimationFrame(() => el.querySelector<HTMLElement>(`tr[data-index="${target}"]`)?.focus());
   };
   return (
-    <div className="flow-table" ref={box} onScroll={(e) => setScroll((e.target as HTMLElement).scrollTop)} data-testid="flow-table">
+    <div
+      className="flow-table"
+      ref={box}
+      onScroll={(e) => setScroll((e.target as HTMLElement).scrollTop)}
+      data-testid="flow-table"
+    >
       <table aria-rowcount={flows.length + 1}>
         <caption className="sr-only">Flows, newest first: Enter opens a flow's details</caption>
         <thead>
@@ -79,7 +92,11 @@ export function FlowTable({
           </tr>
         </thead>
         <tbody>
-          {first > 0 && <tr style={{ height: first * ROW }} aria-hidden="true" />}
+          {first > 0 && (
+            <tr className="spacer">
+              <td colSpan={shown.length} style={{ height: first * ROW }} />
+            </tr>
+          )}
           {rows.map((f, k) => {
             const i = first + k;
             return (
@@ -111,7 +128,11 @@ export function FlowTable({
               </tr>
             );
           })}
-          {last < flows.length && <tr style={{ height: (flows.length - last) * ROW }} aria-hidden="true" />}
+          {last < flows.length && (
+            <tr className="spacer">
+              <td colSpan={shown.length} style={{ height: (flows.length - last) * ROW }} />
+            </tr>
+          )}
         </tbody>
       </table>
     </div>

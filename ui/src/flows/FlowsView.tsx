@@ -50,7 +50,11 @@ export function FlowsView({
     setLost(0);
     if (mode === 'history') {
       const ctl = new AbortController();
-      apiPost<{ items: FlowsResponse[] }>('/api/flows', { flags: debounced, number: 2000, since, until }, ctl.signal)
+      apiPost<{ items: FlowsResponse[] }>(
+        '/api/flows',
+        { flags: debounced, number: 2000, since, until },
+        ctl.signal,
+      )
         .then((r) => setFlows(r.items.flatMap((i) => ('flow' in i ? [i.flow] : [])).reverse()))
         .catch((e) => {
           if (!ctl.signal.aborted) setError(describeError(e));
@@ -59,9 +63,9 @@ export function FlowsView({
     }
     const q = new URLSearchParams({ flags: JSON.stringify(debounced), last: '200' });
     let buffer: Flow[] = [];
-    let timer: number | undefined;
+    let scheduled = false;
     const commit = () => {
-      timer = undefined;
+      scheduled = false;
       if (pausedRef.current || buffer.length === 0) return;
       const incoming = buffer.reverse();
       buffer = [];
@@ -74,7 +78,10 @@ export function FlowsView({
           if ('flow' in r) buffer.push(r.flow);
           else setLost((n) => n + Number(r.lost_events.num_events_lost));
         }
-        timer ??= window.setTimeout(commit, 250);
+        if (!scheduled) {
+          scheduled = true;
+          window.setTimeout(commit, 250);
+        }
       },
       dropped: (n) => setLost((x) => x + Number(n)),
       failure: (e) => setError((e as { message?: string }).message ?? 'the flow stream failed'),
@@ -93,10 +100,17 @@ export function FlowsView({
         <fieldset className="segmented">
           <legend className="sr-only">Source of flows</legend>
           <label>
-            <input type="radio" name="flow-mode" checked={mode === 'live'} onChange={() => setMode('live')} /> Live
+            <input type="radio" name="flow-mode" checked={mode === 'live'} onChange={() => setMode('live')} />{' '}
+            Live
           </label>
           <label>
-            <input type="radio" name="flow-mode" checked={mode === 'history'} onChange={() => setMode('history')} /> History
+            <input
+              type="radio"
+              name="flow-mode"
+              checked={mode === 'history'}
+              onChange={() => setMode('history')}
+            />{' '}
+            History
           </label>
         </fieldset>
         {mode === 'live' ? (
@@ -106,10 +120,17 @@ export function FlowsView({
         ) : (
           <>
             <label>
-              Since <input value={since} onChange={(e) => setSince(e.target.value)} size={22} placeholder="1h or 2024-05-04T13:00:00Z" />
+              Since{' '}
+              <input
+                value={since}
+                onChange={(e) => setSince(e.target.value)}
+                size={22}
+                placeholder="1h or 2024-05-04T13:00:00Z"
+              />
             </label>
             <label>
-              Until <input value={until} onChange={(e) => setUntil(e.target.value)} size={22} placeholder="now" />
+              Until{' '}
+              <input value={until} onChange={(e) => setUntil(e.target.value)} size={22} placeholder="now" />
             </label>
           </>
         )}
@@ -122,7 +143,9 @@ export function FlowsView({
                 <input
                   type="checkbox"
                   checked={c.shown}
-                  onChange={() => setColumns(columns.map((x) => (x.id === c.id ? { ...x, shown: !x.shown } : x)))}
+                  onChange={() =>
+                    setColumns(columns.map((x) => (x.id === c.id ? { ...x, shown: !x.shown } : x)))
+                  }
                 />
                 {c.title}
               </label>
@@ -136,7 +159,9 @@ export function FlowsView({
         <code className="muted flags" title="The same filter as porin observe">
           porin observe{' '}
           {debounced
-            .map((f) => (f[1] === undefined ? `--${f[0]}` : `--${f[0]} ${/\s/.test(f[1]) ? JSON.stringify(f[1]) : f[1]}`))
+            .map((f) =>
+              f[1] === undefined ? `--${f[0]}` : `--${f[0]} ${/\s/.test(f[1]) ? JSON.stringify(f[1]) : f[1]}`,
+            )
             .join(' ')}
         </code>
       </div>
@@ -147,7 +172,9 @@ export function FlowsView({
       )}
       <div className="flows-body">
         <FlowTable flows={flows} columns={columns} selected={selected?.uuid} onSelect={onSelect} />
-        {selected && <FlowDetail flow={selected} onClose={() => onSelect(undefined)} onOpenPolicy={onOpenPolicy} />}
+        {selected && (
+          <FlowDetail flow={selected} onClose={() => onSelect(undefined)} onOpenPolicy={onOpenPolicy} />
+        )}
       </div>
     </div>
   );

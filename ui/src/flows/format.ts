@@ -17,7 +17,8 @@ export function l4Of(f: Flow): { proto: string; sport?: number; dport?: number }
   const l4 = f.l4;
   if (l4?.TCP) return { proto: 'TCP', sport: l4.TCP.source_port ?? 0, dport: l4.TCP.destination_port ?? 0 };
   if (l4?.UDP) return { proto: 'UDP', sport: l4.UDP.source_port ?? 0, dport: l4.UDP.destination_port ?? 0 };
-  if (l4?.SCTP) return { proto: 'SCTP', sport: l4.SCTP.source_port ?? 0, dport: l4.SCTP.destination_port ?? 0 };
+  if (l4?.SCTP)
+    return { proto: 'SCTP', sport: l4.SCTP.source_port ?? 0, dport: l4.SCTP.destination_port ?? 0 };
   if (l4?.ICMPv4) return { proto: 'ICMPv4' };
   if (l4?.ICMPv6) return { proto: 'ICMPv6' };
   return { proto: '' };
@@ -90,7 +91,8 @@ export function explainFlow(f: Flow): string {
     case 'REDIRECTED': {
       const parts: string[] = [];
       if (f.egress_allowed_by?.length) parts.push(`egress of ${src} allowed by ${ing(f.egress_allowed_by)}`);
-      if (f.ingress_allowed_by?.length) parts.push(`ingress of ${dst} allowed by ${ing(f.ingress_allowed_by)}`);
+      if (f.ingress_allowed_by?.length)
+        parts.push(`ingress of ${dst} allowed by ${ing(f.ingress_allowed_by)}`);
       const how = f.verdict === 'REDIRECTED' ? 'Redirected to the L7 proxy' : 'Forwarded';
       if (parts.length) return `${how}: ${parts.join('; ')}.`;
       if (f.event_type?.type === 4) return `${how} (a trace of an established or allowed connection).`;
@@ -99,8 +101,10 @@ export function explainFlow(f: Flow): string {
     case 'DROPPED':
     case 'AUDIT': {
       const verb = f.verdict === 'AUDIT' ? 'Would have been dropped (audit mode)' : 'Dropped';
-      if (f.ingress_denied_by?.length) return `${verb}: a deny rule of ${ing(f.ingress_denied_by)} matched on ingress of ${dst}.`;
-      if (f.egress_denied_by?.length) return `${verb}: a deny rule of ${ing(f.egress_denied_by)} matched on egress of ${src}.`;
+      if (f.ingress_denied_by?.length)
+        return `${verb}: a deny rule of ${ing(f.ingress_denied_by)} matched on ingress of ${dst}.`;
+      if (f.egress_denied_by?.length)
+        return `${verb}: a deny rule of ${ing(f.egress_denied_by)} matched on egress of ${src}.`;
       if (f.ingress_default_denied_by?.length)
         return `${verb}: ${dst} is in default deny for ingress — selected by ${ing(f.ingress_default_denied_by)} — and no rule allows ${src} on ${destinationPort(f)}.`;
       if (f.egress_default_denied_by?.length)

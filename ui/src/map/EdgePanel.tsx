@@ -26,7 +26,11 @@ export function EdgePanel({
     setError(undefined);
     if (!source || !target) return;
     const ctl = new AbortController();
-    const flags = [...matchFlags(source.match, 'from'), ...matchFlags(target.match, 'to'), ['type', 'policy-verdict']];
+    const flags = [
+      ...matchFlags(source.match, 'from'),
+      ...matchFlags(target.match, 'to'),
+      ['type', 'policy-verdict'],
+    ];
     apiPost<{ items: FlowsResponse[] }>('/api/flows', { flags, number: 100 }, ctl.signal)
       .then((r) => setFlows(r.items.flatMap((i) => ('flow' in i ? [i.flow] : [])).reverse()))
       .catch((e) => {
@@ -63,7 +67,12 @@ export function EdgePanel({
               </td>
               <td>{l.count}</td>
               <td>
-                {l.policies.map((p) => `${p.how === 'default-deny' ? 'default deny: ' : p.how === 'denied' ? 'deny: ' : ''}${p.namespace ? `${p.namespace}/` : ''}${p.name}`).join(', ') ||
+                {l.policies
+                  .map(
+                    (p) =>
+                      `${p.how === 'default-deny' ? 'default deny: ' : p.how === 'denied' ? 'deny: ' : ''}${p.namespace ? `${p.namespace}/` : ''}${p.name}`,
+                  )
+                  .join(', ') ||
                   (l.dropReason ?? '—')}
               </td>
             </tr>
@@ -85,13 +94,16 @@ export function EdgePanel({
       <h4>Recent flows</h4>
       {error && <p className="error">{error}</p>}
       {!flows && !error && <p className="muted">Loading…</p>}
-      {flows && flows.length === 0 && <p className="muted">No policy-verdict flows recorded for this edge.</p>}
+      {flows && flows.length === 0 && (
+        <p className="muted">No policy-verdict flows recorded for this edge.</p>
+      )}
       {flows && flows.length > 0 && (
         <ul className="mini-flows">
           {flows.map((f) => (
             <li key={f.uuid}>
               <button type="button" className="link" onClick={() => onOpenFlow(f)}>
-                <VerdictBadge verdict={f.verdict} /> {shortTime(f.time)} {endpointName(f.source, f.IP?.source)} → {endpointName(f.destination, f.IP?.destination)}{' '}
+                <VerdictBadge verdict={f.verdict} /> {shortTime(f.time)}{' '}
+                {endpointName(f.source, f.IP?.source)} → {endpointName(f.destination, f.IP?.destination)}{' '}
                 {destinationPort(f)} {f.traffic_direction?.toLowerCase()} {policyNames(f)}
               </button>
             </li>

@@ -23,7 +23,8 @@ export interface MapViewProps {
   onSelect(sel: { kind: 'edge' | 'node'; id: string } | undefined): void;
 }
 
-const intersects = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+const intersects = (a: Box, b: Box) =>
+  a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
 export function MapView({ nodes, edges, layout, impact, selected, onSelect }: MapViewProps) {
   const host = useRef<HTMLDivElement>(null);
@@ -39,7 +40,8 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
     world.current?.setAttribute('transform', `translate(${v.x},${v.y}) scale(${v.k})`);
     if (commitTimer.current !== undefined) window.clearTimeout(commitTimer.current);
     if (commit === 'now') setView(v);
-    else if (commit === 'later') commitTimer.current = window.setTimeout(() => setView({ ...live.current }), 120);
+    else if (commit === 'later')
+      commitTimer.current = window.setTimeout(() => setView({ ...live.current }), 120);
   }, []);
 
   useLayoutEffect(() => {
@@ -89,7 +91,9 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
     return () => el.removeEventListener('wheel', onWheel);
   }, [zoomAt]);
 
-  const drag = useRef<{ x: number; y: number; vx: number; vy: number; moved: boolean } | undefined>(undefined);
+  const drag = useRef<{ x: number; y: number; vx: number; vy: number; moved: boolean } | undefined>(
+    undefined,
+  );
   const onPointerDown = (ev: React.PointerEvent) => {
     if (ev.button !== 0) return;
     drag.current = { x: ev.clientX, y: ev.clientY, vx: live.current.x, vy: live.current.y, moved: false };
@@ -116,22 +120,40 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
     if (ev.target !== host.current) return;
     const step = 80;
     const v = live.current;
-    const keys: Record<string, () => void> = {
-      ArrowLeft: () => apply({ ...v, x: v.x + step }, 'later'),
-      ArrowRight: () => apply({ ...v, x: v.x - step }, 'later'),
-      ArrowUp: () => apply({ ...v, y: v.y + step }, 'later'),
-      ArrowDown: () => apply({ ...v, y: v.y - step }, 'later'),
-      '+': () => zoomAt(1.25, size.w / 2, size.h / 2, 'later'),
-      '=': () => zoomAt(1.25, size.w / 2, size.h / 2, 'later'),
-      '-': () => zoomAt(0.8, size.w / 2, size.h / 2, 'later'),
-      '0': fit,
-      Escape: () => onSelect(undefined),
-    };
-    const fn = keys[ev.key];
-    if (fn) {
-      ev.preventDefault();
-      fn();
+    switch (ev.key) {
+      case 'ArrowLeft':
+        apply({ ...v, x: v.x + step }, 'later');
+        break;
+      case 'ArrowRight':
+        apply({ ...v, x: v.x - step }, 'later');
+        break;
+      case 'ArrowUp':
+        apply({ ...v, y: v.y + step }, 'later');
+        break;
+      case 'ArrowDown':
+        apply({ ...v, y: v.y - step }, 'later');
+        break;
+      case '+':
+      case '=':
+        zoomAt(1.25, size.w / 2, size.h / 2, 'later');
+        break;
+      case '-':
+        zoomAt(0.8, size.w / 2, size.h / 2, 'later');
+        break;
+      case '0':
+        fit();
+        break;
+      case 'Escape':
+        onSelect(undefined);
+        break;
+      default:
+        return;
     }
+    ev.preventDefault();
+  };
+  const zoomButton = (factor: number) => (ev: React.MouseEvent) => {
+    ev.stopPropagation();
+    zoomAt(factor, size.w / 2, size.h / 2, 'now');
   };
 
   // What is in view (with a margin of half a screen), and how much detail.
@@ -153,7 +175,10 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
       if (!a || !b) return false;
       const x = Math.min(a.x, b.x);
       const y = Math.min(a.y, b.y);
-      return intersects({ x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y }, r);
+      return intersects(
+        { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y },
+        r,
+      );
     });
     return { nodes: ns, edges: es };
   }, [nodes, edges, layout, view, size]);
@@ -166,12 +191,13 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
   const selectNode = useCallback((id: string) => onSelect({ kind: 'node', id }), [onSelect]);
 
   return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: the map pans with the arrow keys once focused
     <div
       ref={host}
       className="map-canvas"
-      role="region"
+      role="application"
+      aria-roledescription="service map"
       aria-label="Service map: arrow keys pan, + and - zoom, 0 fits; Tab reaches the edges and nodes"
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: the map takes keys (pan, zoom, fit) once focused
       tabIndex={0}
       onKeyDown={onKeyDown}
       onPointerDown={onPointerDown}
@@ -181,18 +207,27 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
       data-testid="service-map"
       data-zoom={view.k.toFixed(3)}
     >
-      <svg width={size.w} height={size.h} aria-hidden={false}>
+      <svg width={size.w} height={size.h}>
         <title>Service map</title>
         <defs>
           {(Object.keys(VERDICT_COLOR) as (keyof typeof VERDICT_COLOR)[]).map((v) => (
-            <marker key={v} id={`arrow-${v}`} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <marker
+              key={v}
+              id={`arrow-${v}`}
+              viewBox="0 0 10 10"
+              refX="9"
+              refY="5"
+              markerWidth="7"
+              markerHeight="7"
+              orient="auto-start-reverse"
+            >
               <path d="M0,0 L10,5 L0,10 z" fill={VERDICT_COLOR[v]} />
             </marker>
           ))}
         </defs>
         <g ref={world} transform={`translate(${view.x},${view.y}) scale(${view.k})`}>
           {layout.islands.map((i) => (
-            <g key={i.id} className="island" aria-hidden="true">
+            <g key={i.id} className="island">
               <rect x={i.x} y={i.y} width={i.w} height={i.h} rx={14} />
               <text x={i.x + 16} y={i.y + 22}>
                 {i.title}
@@ -230,14 +265,21 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
           ))}
         </g>
       </svg>
-      <div className="map-zoom" role="group" aria-label="Zoom">
-        <button type="button" onClick={(ev) => (ev.stopPropagation(), zoomAt(1.25, size.w / 2, size.h / 2, 'now'))} aria-label="Zoom in">
+      <div className="map-zoom">
+        <button type="button" onClick={zoomButton(1.25)} aria-label="Zoom in">
           +
         </button>
-        <button type="button" onClick={(ev) => (ev.stopPropagation(), zoomAt(0.8, size.w / 2, size.h / 2, 'now'))} aria-label="Zoom out">
+        <button type="button" onClick={zoomButton(0.8)} aria-label="Zoom out">
           −
         </button>
-        <button type="button" onClick={(ev) => (ev.stopPropagation(), fit())} aria-label="Fit the map to the window">
+        <button
+          type="button"
+          onClick={(ev) => {
+            ev.stopPropagation();
+            fit();
+          }}
+          aria-label="Fit the map to the window"
+        >
           Fit
         </button>
       </div>

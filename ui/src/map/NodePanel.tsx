@@ -13,7 +13,8 @@ export function NodePanel({
   onShowFlows(node: GraphNode): void;
   onGenerate?(node: GraphNode): void;
 }) {
-  const isPods = node.kind === 'workload' || node.kind === 'label' || node.kind === 'pod' || node.kind === 'kube-dns';
+  const isPods =
+    node.kind === 'workload' || node.kind === 'label' || node.kind === 'pod' || node.kind === 'kube-dns';
   return (
     <aside className="detail-panel" aria-label="Node details" data-testid="node-panel">
       <header>
@@ -38,7 +39,9 @@ export function NodePanel({
         {node.memberNames.map((m) => (
           <li key={m}>{m}</li>
         ))}
-        {node.members > node.memberNames.length && <li className="muted">… and {node.members - node.memberNames.length} more</li>}
+        {node.members > node.memberNames.length && (
+          <li className="muted">… and {node.members - node.memberNames.length} more</li>
+        )}
       </ul>
       <div className="actions">
         <button type="button" onClick={() => onShowFlows(node)}>

@@ -104,7 +104,11 @@ export function ServiceMap({ impact, onClearImpact, onOpenFlow, onShowFlows, onG
         <fieldset className="ns-filter">
           <legend>Namespaces</legend>
           <label>
-            <input type="checkbox" checked={hidden.size === 0} onChange={() => setHidden(hidden.size === 0 ? new Set(namespaces) : new Set())} />
+            <input
+              type="checkbox"
+              checked={hidden.size === 0}
+              onChange={() => setHidden(hidden.size === 0 ? new Set(namespaces) : new Set())}
+            />
             all
           </label>
           {namespaces.map((ns) => (
@@ -152,19 +156,22 @@ export function ServiceMap({ impact, onClearImpact, onOpenFlow, onShowFlows, onG
         <button type="button" onClick={() => void load()}>
           Refresh
         </button>
-        <span className="legend" aria-label="Legend">
-          <span className="swatch forwarded" /> forwarded <span className="swatch dropped" /> dropped <span className="swatch audit" /> audit
+        <span className="legend">
+          <span className="swatch forwarded" /> forwarded <span className="swatch dropped" /> dropped{' '}
+          <span className="swatch audit" /> audit
         </span>
         {graph && (
           <span className="muted" data-testid="map-stats">
-            {view?.nodes.length ?? 0} nodes, {view?.edges.length ?? 0} edges, {graph.flows} flows ({graph.elapsedMs} ms)
+            {view?.nodes.length ?? 0} nodes, {view?.edges.length ?? 0} edges, {graph.flows} flows (
+            {graph.elapsedMs} ms)
           </span>
         )}
       </div>
       {impact && (
         <div className="impact-banner" role="status" data-testid="impact-banner">
-          Impact preview of {impact.policy}: <strong>{impact.newDrops} new drops</strong>, <strong>{impact.newAllows} new allows</strong> on{' '}
-          {impact.edges.length} edge{impact.edges.length === 1 ? '' : 's'} (dashed).{' '}
+          Impact preview of {impact.policy}: <strong>{impact.newDrops} new drops</strong>,{' '}
+          <strong>{impact.newAllows} new allows</strong> on {impact.edges.length} edge
+          {impact.edges.length === 1 ? '' : 's'} (dashed).{' '}
           <button type="button" onClick={onClearImpact}>
             Clear
           </button>
@@ -177,7 +184,10 @@ export function ServiceMap({ impact, onClearImpact, onOpenFlow, onShowFlows, onG
       )}
       <div className="map-body">
         {view && view.nodes.length === 0 && !error && (
-          <p className="empty">No flows recorded in this time range yet. Generate some traffic (for example `porin exec tiefighter -- curl …`).</p>
+          <p className="empty">
+            No flows recorded in this time range yet. Generate some traffic (for example `porin exec
+            tiefighter -- curl …`).
+          </p>
         )}
         {view && (
           <MapView
@@ -198,7 +208,14 @@ export function ServiceMap({ impact, onClearImpact, onOpenFlow, onShowFlows, onG
             onOpenFlow={onOpenFlow}
           />
         )}
-        {node && <NodePanel node={node} onClose={() => setSelected(undefined)} onShowFlows={onShowFlows} onGenerate={onGenerate} />}
+        {node && (
+          <NodePanel
+            node={node}
+            onClose={() => setSelected(undefined)}
+            onShowFlows={onShowFlows}
+            onGenerate={onGenerate}
+          />
+        )}
       </div>
     </div>
   );

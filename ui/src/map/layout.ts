@@ -194,8 +194,16 @@ export function edgePath(a: Box, b: Box, lane = 0): { d: string; mx: number; my:
   const y2 = forward ? b.y + b.h / 2 + lane : b.y + (b.y > a.y ? 0 : b.h);
   if (forward) {
     const dx = Math.max(40, (x2 - x1) / 2);
-    return { d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`, mx: (x1 + x2) / 2, my: (y1 + y2) / 2 };
+    return {
+      d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`,
+      mx: (x1 + x2) / 2,
+      my: (y1 + y2) / 2,
+    };
   }
   const dy = Math.max(40, Math.abs(y2 - y1) / 2) * (y2 > y1 ? 1 : -1);
-  return { d: `M${x1},${y1} C${x1},${y1 + dy} ${x2},${y2 - dy} ${x2},${y2}`, mx: (x1 + x2) / 2, my: (y1 + y2) / 2 };
+  return {
+    d: `M${x1},${y1} C${x1},${y1 + dy} ${x2},${y2 - dy} ${x2},${y2}`,
+    mx: (x1 + x2) / 2,
+    my: (y1 + y2) / 2,
+  };
 }

@@ -23,7 +23,8 @@ export function nodeTitle(n: GraphNode): string {
 }
 
 export function nodeSubtitle(n: GraphNode): string {
-  const kind = n.kind === 'workload' ? (n.match.workload?.[0]?.kind ?? 'Deployment') : (KIND_LABEL[n.kind] ?? n.kind);
+  const kind =
+    n.kind === 'workload' ? (n.match.workload?.[0]?.kind ?? 'Deployment') : (KIND_LABEL[n.kind] ?? n.kind);
   if (n.kind === 'world' || n.kind === 'external' || n.kind === 'unknown')
     return `${kind} · ${n.members} address${n.members === 1 ? '' : 'es'}`;
   if (n.kind === 'host' || n.kind === 'remote-node' || n.kind === 'reserved') return kind;
@@ -46,7 +47,13 @@ export function edgeLabel(e: GraphEdge): string {
   const parts = [edgePorts(e)];
   const pol = edgePolicies(e);
   if (pol.length) parts.push(pol.join(', '));
-  if (e.l7.length) parts.push(e.l7.slice(0, 2).map((s) => s.label).join(', ') + (e.l7.length > 2 ? ', …' : ''));
+  if (e.l7.length)
+    parts.push(
+      e.l7
+        .slice(0, 2)
+        .map((s) => s.label)
+        .join(', ') + (e.l7.length > 2 ? ', …' : ''),
+    );
   return parts.filter(Boolean).join(' · ');
 }
 
@@ -74,16 +81,28 @@ interface EdgeProps {
   onSelect(id: string): void;
 }
 
-export const EdgeShape = memo(function EdgeShape({ edge, a, b, selected, showLabel, focusable, aria, onSelect }: EdgeProps) {
+export const EdgeShape = memo(function EdgeShape({
+  edge,
+  a,
+  b,
+  selected,
+  showLabel,
+  focusable,
+  aria,
+  onSelect,
+}: EdgeProps) {
   const lanes = (['forwarded', 'dropped', 'audit'] as const).filter((v) => edge.counts[v] > 0);
   if (lanes.length === 0) lanes.push('forwarded');
   const mid = edgePath(a, b, 0);
   return (
+    // biome-ignore lint/a11y/useSemanticElements: SVG has no <button>; the group is one, for mouse and keyboard
     <g
       className={`edge${selected ? ' selected' : ''}`}
       data-edge={edge.id}
       data-verdicts={lanes.join(' ')}
-      {...(focusable ? { tabIndex: 0, role: 'button', 'aria-label': aria } : { 'aria-hidden': true })}
+      role="button"
+      tabIndex={focusable ? 0 : -1}
+      aria-label={aria}
       onClick={(ev) => {
         ev.stopPropagation();
         onSelect(edge.id);
@@ -98,7 +117,15 @@ export const EdgeShape = memo(function EdgeShape({ edge, a, b, selected, showLab
       <path className="edge-hit" d={mid.d} />
       {lanes.map((v, i) => {
         const p = edgePath(a, b, (i - (lanes.length - 1) / 2) * 5);
-        return <path key={v} className={`edge-line ${v}`} d={p.d} stroke={VERDICT_COLOR[v]} markerEnd={`url(#arrow-${v})`} />;
+        return (
+          <path
+            key={v}
+            className={`edge-line ${v}`}
+            d={p.d}
+            stroke={VERDICT_COLOR[v]}
+            markerEnd={`url(#arrow-${v})`}
+          />
+        );
       })}
       {showLabel && (
         <text className="edge-label" x={mid.mx} y={mid.my - 6} textAnchor="middle">
@@ -118,15 +145,23 @@ interface NodeProps {
   onSelect(id: string): void;
 }
 
-export const NodeShape = memo(function NodeShape({ node, box, selected, detail, focusable, onSelect }: NodeProps) {
+export const NodeShape = memo(function NodeShape({
+  node,
+  box,
+  selected,
+  detail,
+  focusable,
+  onSelect,
+}: NodeProps) {
   return (
+    // biome-ignore lint/a11y/useSemanticElements: SVG has no <button>; the group is one, for mouse and keyboard
     <g
       className={`node kind-${node.kind}${selected ? ' selected' : ''}`}
       data-node={node.id}
       transform={`translate(${box.x},${box.y})`}
-      {...(focusable
-        ? { tabIndex: 0, role: 'button', 'aria-label': `${nodeSubtitle(node).split(' · ')[0]} ${node.name}${node.namespace ? ` in ${node.namespace}` : ''}` }
-        : { 'aria-hidden': true })}
+      role="button"
+      tabIndex={focusable ? 0 : -1}
+      aria-label={`${nodeSubtitle(node).split(' · ')[0]} ${node.name}${node.namespace ? ` in ${node.namespace}` : ''}`}
       onClick={(ev) => {
         ev.stopPropagation();
         onSelect(node.id);
@@ -157,10 +192,16 @@ export function ImpactShape({ e, a, b }: { e: ImpactEdge; a: Box; b: Box }) {
   const p = edgePath(a, b, 9);
   const drops = e.newDrops > 0;
   return (
-    <g className={`impact-edge ${drops ? 'new-drops' : 'new-allows'}`} data-impact-edge={`${e.source}->${e.target}`}>
+    <g
+      className={`impact-edge ${drops ? 'new-drops' : 'new-allows'}`}
+      data-impact-edge={`${e.source}->${e.target}`}
+    >
       <path d={p.d} />
       <text x={p.mx} y={p.my + 16} textAnchor="middle">
-        {[drops ? `${e.newDrops} new drop${e.newDrops === 1 ? '' : 's'}` : '', e.newAllows ? `${e.newAllows} new allow${e.newAllows === 1 ? '' : 's'}` : '']
+        {[
+          drops ? `${e.newDrops} new drop${e.newDrops === 1 ? '' : 's'}` : '',
+          e.newAllows ? `${e.newAllows} new allow${e.newAllows === 1 ? '' : 's'}` : '',
+        ]
           .filter(Boolean)
           .join(', ')}
       </text>
