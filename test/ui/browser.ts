@@ -6,19 +6,34 @@ export const CHROMIUM = process.env.PORIN_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Why browser tests cannot run here, or undefined when they can. */
 export function browserMissing(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (scripts/setup.sh installs Debian's chromium as root)`;
+  return existsSync(CHROMIUM)
+    ? undefined
+    : `no Chromium at ${CHROMIUM} (scripts/setup.sh installs Debian's chromium as root)`;
 }
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-gpu', '--font-render-hinting=none'],
+    args: [
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      '--disable-gpu',
+      '--font-render-hinting=none',
+    ],
   });
 }
 
-export async function openPage(browser: Browser, url: string, size = { width: 1500, height: 950 }): Promise<Page> {
-  const context = await browser.newContext({ viewport: size, deviceScaleFactor: 1, locale: 'en-US', timezoneId: 'UTC' });
+export async function openPage(
+  browser: Browser,
+  url: string,
+  size = { width: 1500, height: 950 },
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: size,
+    deviceScaleFactor: 1,
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

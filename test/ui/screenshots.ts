@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { L3L4_POLICY, starWarsObjects } from '../insight/synthetic-cluster.js';
 import { launchBrowser, openPage } from './browser.js';
-import { starWarsTraffic, startUiFixture } from './ui-fixture.js';
+import { startUiFixture, starWarsTraffic } from './ui-fixture.js';
 
 const out = resolve(process.argv[2] ?? 'docs/ui');
 mkdirSync(out, { recursive: true });

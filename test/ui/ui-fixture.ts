@@ -9,7 +9,9 @@ import { type HeadlessAgent, startHeadlessAgent } from '../insight/headless-agen
 export const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 
 export function uiMissing(): string | undefined {
-  return existsSync(join(UI_DIR, 'index.html')) ? undefined : `the UI is not built (${UI_DIR}): npm run build`;
+  return existsSync(join(UI_DIR, 'index.html'))
+    ? undefined
+    : `the UI is not built (${UI_DIR}): npm run build`;
 }
 
 export interface UiFixture {
@@ -19,7 +21,10 @@ export interface UiFixture {
   close(): Promise<void>;
 }
 
-export async function startUiFixture(objects: Resource[], opts: { flowDb?: string } = {}): Promise<UiFixture> {
+export async function startUiFixture(
+  objects: Resource[],
+  opts: { flowDb?: string } = {},
+): Promise<UiFixture> {
   const agent = await startHeadlessAgent(objects, opts);
   const ui = new UiServer({ agentSocket: agent.socketPath, port: 0, uiDir: UI_DIR });
   await ui.listen();
