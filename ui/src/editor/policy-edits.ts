@@ -1,7 +1,7 @@
 // What the visual editor's buttons do to the YAML: add and remove peers, default-deny toggles, quick adds, the pod selector.
 import type { Document } from 'yaml';
 import type { Dir, VisualPolicy, VisualRule, Zone } from './visual-model.js';
-import { appendIn, editYaml, getIn, type Seg } from './yaml-doc.js';
+import { appendIn, deleteIn, editYaml, getIn, type Seg } from './yaml-doc.js';
 
 export interface NewPeer {
   zone: Zone;
@@ -103,7 +103,7 @@ export function addRule(text: string, v: VisualPolicy, dir: Dir, rule: Record<st
       // An empty rule only turned default deny on: the new rule replaces it.
       const cur = getIn(doc, [...v.base, dir]);
       if (Array.isArray(cur) && cur.length === 1 && JSON.stringify(cur[0]) === '{}')
-        doc.deleteIn([...v.base, dir]);
+        deleteIn(doc, [...v.base, dir]);
     }
     appendIn(doc, [...v.base, dir], rule);
   });
@@ -116,18 +116,18 @@ export function addPeer(text: string, v: VisualPolicy, dir: Dir, p: NewPeer): st
 /** Removes a peer; a rule left without peers goes too (an empty peer list would allow everyone). */
 export function removePeer(text: string, rule: VisualRule, peerPath: Seg[]): string {
   return editYaml(text, (doc) => {
-    if (rule.peers.length <= 1) doc.deleteIn(rule.path);
+    if (rule.peers.length <= 1) deleteIn(doc, rule.path);
     else {
-      doc.deleteIn(peerPath);
+      deleteIn(doc, peerPath);
       const parent = peerPath.slice(0, -1);
       const left = getIn(doc, parent);
-      if (Array.isArray(left) && left.length === 0) doc.deleteIn(parent);
+      if (Array.isArray(left) && left.length === 0) deleteIn(doc, parent);
     }
   });
 }
 
 export function removeRule(text: string, rule: VisualRule): string {
-  return editYaml(text, (doc) => doc.deleteIn(rule.path));
+  return editYaml(text, (doc) => deleteIn(doc, rule.path));
 }
 
 export function setDefaultDeny(text: string, v: VisualPolicy, dir: Dir, on: boolean): string {
@@ -143,16 +143,16 @@ export function setDefaultDeny(text: string, v: VisualPolicy, dir: Dir, on: bool
         ['spec', 'policyTypes'],
         doc.createNode(['Ingress', 'Egress'].filter((t) => next.includes(t))),
       );
-      if (!on) doc.deleteIn(['spec', dir]);
+      if (!on) deleteIn(doc, ['spec', dir]);
       return;
     }
     const rules = getIn(doc, [...v.base, dir]);
     const deny = getIn(doc, [...v.base, `${dir}Deny`]);
     if (on) {
-      doc.deleteIn([...v.base, 'enableDefaultDeny', dir]);
+      deleteIn(doc, [...v.base, 'enableDefaultDeny', dir]);
       const edd = getIn(doc, [...v.base, 'enableDefaultDeny']);
       if (edd && typeof edd === 'object' && Object.keys(edd).length === 0)
-        doc.deleteIn([...v.base, 'enableDefaultDeny']);
+        deleteIn(doc, [...v.base, 'enableDefaultDeny']);
       if (rules === undefined && deny === undefined) doc.setIn([...v.base, dir], doc.createNode([{}]));
     } else if (
       Array.isArray(rules) &&
@@ -160,7 +160,7 @@ export function setDefaultDeny(text: string, v: VisualPolicy, dir: Dir, on: bool
       JSON.stringify(rules[0]) === '{}' &&
       deny === undefined
     ) {
-      doc.deleteIn([...v.base, dir]);
+      deleteIn(doc, [...v.base, dir]);
     } else doc.setIn([...v.base, 'enableDefaultDeny', dir], false);
   });
 }

@@ -115,3 +115,8 @@ export function appendIn(doc: Document.Parsed, segs: readonly Seg[], value: unkn
   if (isSeq(list)) list.add(doc.createNode(value));
   else doc.setIn(segs as Seg[], doc.createNode([value]));
 }
+
+/** Deletes the node at `segs` when it exists (yaml's deleteIn throws on a missing parent). */
+export function deleteIn(doc: Document.Parsed, segs: readonly Seg[]): void {
+  if (doc.hasIn(segs as Seg[])) doc.deleteIn(segs as Seg[]);
+}
