@@ -22,6 +22,7 @@ import type { FlowFilterSet, FlowsResponse, GetFlowsRequest } from '../flow/flow
 import { HttpFlowSource } from '../flow/flow-client.js';
 import { FlowError } from '../flow/flow-error.js';
 import { formatTimeNs, nowNs, resolveTimeSpec } from '../flow/flow-time.js';
+import { pipeFromAgent } from './agent-pipe.js';
 import { checkPolicy } from './policy-check.js';
 import { SseStream } from './sse.js';
 
@@ -81,9 +82,17 @@ export class ApiGateway {
 
   constructor(private readonly agent: AgentClient) {
     this.flows = new HttpFlowSource(agent.socketPath);
+    // Passed through to the agent, its answer piped back unparsed.
     const pass =
-      (method: string, path: (r: GatewayRequest) => string, body: boolean) => async (r: GatewayRequest) =>
-        this.agent.request(method, path(r), body ? await r.json() : undefined);
+      (method: string, path: (r: GatewayRequest) => string, body: boolean) =>
+      async (r: GatewayRequest, res: ServerResponse) =>
+        pipeFromAgent(
+          agent.socketPath,
+          method,
+          path(r),
+          body ? JSON.stringify(await r.json()) : undefined,
+          res,
+        );
     const r = this.router;
     r.add('GET', '/api/status', () => this.status());
     r.add(

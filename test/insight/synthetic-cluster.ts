@@ -222,6 +222,8 @@ interface Side {
 /** Connections decided by the engine, reported as the BPF program reports them. */
 export class SyntheticDatapath {
   private sport = 30000;
+  /** Events reported so far (each becomes one flow). */
+  reports = 0;
 
   constructor(
     private readonly engine: PolicyEngine,
@@ -308,7 +310,9 @@ export class SyntheticDatapath {
       cookie,
     };
     this.flows.onEvent(verdict, this.clock());
+    this.reports++;
     if (denied) {
+      this.reports++;
       const drop: DatapathEvent = {
         ...base,
         type: 'drop',

@@ -1,14 +1,18 @@
 // The app shell: navigation between the map, the flows and the editor, the agent's status, and what the views share.
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { apiGet } from './api/client.js';
 import type { Flow, GraphNode, ImpactResponse, StatusResponse } from './api/types.js';
 import { ClusterContext, objectKey, useClusterObjects } from './common/cluster-state.js';
-import { editableYaml, PolicyEditor } from './editor/PolicyEditor.js';
 import { NEW_CILIUM } from './editor/templates.js';
 import type { Chip } from './flows/FilterBar.js';
 import type { PolicyTarget } from './flows/FlowDetail.js';
 import { type FlowFilterState, FlowsView } from './flows/FlowsView.js';
 import { ServiceMap } from './map/ServiceMap.js';
+
+// The editor (CodeMirror, the YAML library) loads when first opened: the map does not wait for it.
+const PolicyEditor = lazy(() =>
+  import('./editor/PolicyEditor.js').then((m) => ({ default: m.PolicyEditor })),
+);
 
 type Route = 'map' | 'flows' | 'policy';
 const ROUTES: [Route, string][] = [
@@ -85,8 +89,10 @@ export function App() {
       }),
     );
     if (o) {
-      setText(editableYaml(o));
-      go('policy');
+      void import('./editor/editable-yaml.js').then((m) => {
+        setText(m.editableYaml(o));
+        go('policy');
+      });
     } else
       setNotice(`${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name} is not in the cluster any more`);
   };
@@ -170,15 +176,17 @@ export function App() {
           />
         )}
         {route === 'policy' && (
-          <PolicyEditor
-            text={text}
-            onText={setText}
-            impact={impact}
-            onImpact={setImpact}
-            onShowImpactOnMap={() => go('map')}
-            generateTarget={generateTarget}
-            notify={setNotice}
-          />
+          <Suspense fallback={<p className="muted">Loading the editor…</p>}>
+            <PolicyEditor
+              text={text}
+              onText={setText}
+              impact={impact}
+              onImpact={setImpact}
+              onShowImpactOnMap={() => go('map')}
+              generateTarget={generateTarget}
+              notify={setNotice}
+            />
+          </Suspense>
         )}
       </main>
     </ClusterContext.Provider>

@@ -67,7 +67,7 @@ export function ImpactPanel({
       {impact && (
         <div data-testid="impact-result">
           <p role="status">
-            <strong data-testid="impact-drops">{impact.newDrops} new drops</strong>,{' '}
+            {impact.policy}: <strong data-testid="impact-drops">{impact.newDrops} new drops</strong>,{' '}
             <strong data-testid="impact-allows">{impact.newAllows} new allows</strong> among {impact.flows}{' '}
             recorded flows ({impact.evaluated} distinct connections evaluated twice in {impact.elapsedMs} ms)
             {impact.unknown > 0 ? `; ${impact.unknown} flows of pods that no longer exist were skipped` : ''}.

@@ -1,11 +1,11 @@
 // The policy editor: visual and YAML views kept in sync through the YAML text, checks as you type, impact preview, trace, generate, apply.
 import type { Diagnostic } from '@codemirror/lint';
 import { useEffect, useMemo, useState } from 'react';
-import { stringify } from 'yaml';
 import { apiPost, describeError } from '../api/client.js';
 import type { CheckResponse, ImpactResponse, KubeObject } from '../api/types.js';
 import { POLICY_KINDS, useCluster } from '../common/cluster-state.js';
 import { ApplyDialog } from './ApplyDialog.js';
+import { editableYaml } from './editable-yaml.js';
 import { GeneratePanel } from './GeneratePanel.js';
 import { ImpactPanel } from './ImpactPanel.js';
 import * as edits from './policy-edits.js';
@@ -27,19 +27,6 @@ interface Problem {
 
 type Tab = 'problems' | 'impact' | 'trace' | 'generate';
 
-/** A stored object as the user would write it (store fields left out). */
-export function editableYaml(o: KubeObject): string {
-  const {
-    resourceVersion: _r,
-    uid: _u,
-    creationTimestamp: _c,
-    generation: _g,
-    ...metadata
-  } = o.metadata as Record<string, unknown>;
-  const { status: _s, ...rest } = o as unknown as Record<string, unknown>;
-  return stringify({ ...rest, metadata });
-}
-
 export function PolicyEditor({
   text,
   onText,
@@ -59,7 +46,10 @@ export function PolicyEditor({
 }) {
   const cluster = useCluster();
   const parsed = useMemo(() => parsePolicyYaml(text), [text]);
-  const [check, setCheck] = useState<CheckResponse | undefined>();
+  // The last answer, and the text it was for: an answer for older text still marks problems, but never says "valid".
+  const [checked, setChecked] = useState<{ for: typeof parsed; r: CheckResponse } | undefined>();
+  const check = checked?.r;
+  const fresh = checked !== undefined && checked.for === parsed;
   const [checkError, setCheckError] = useState<string | undefined>();
   const [tab, setTab] = useState<Tab>(generateTarget ? 'generate' : 'problems');
   const [focus, setFocus] = useState<FocusRequest | undefined>();
@@ -73,14 +63,14 @@ export function PolicyEditor({
   // Check as you type (debounced); an older answer never replaces a newer one.
   useEffect(() => {
     if (parsed.object === undefined) {
-      setCheck(undefined);
+      setChecked(undefined);
       return;
     }
     const ctl = new AbortController();
     const t = window.setTimeout(() => {
       apiPost<CheckResponse>('/api/policy/check', { object: parsed.object }, ctl.signal)
         .then((r) => {
-          setCheck(r);
+          setChecked({ for: parsed, r });
           setCheckError(undefined);
         })
         .catch((e) => {
@@ -142,7 +132,7 @@ export function PolicyEditor({
   );
   const visual = useMemo(() => visualPolicy(parsed.object), [parsed]);
   const valid =
-    check && !check.issues.some((i) => i.severity === 'error') && parsed.problems.length === 0
+    fresh && check && !check.issues.some((i) => i.severity === 'error') && parsed.problems.length === 0
       ? check.object
       : undefined;
   const errors = problems.filter((p) => p.severity === 'error').length;
@@ -211,11 +201,11 @@ export function PolicyEditor({
         <span className={`check-state ${errors ? 'bad' : 'good'}`} role="status" data-testid="check-state">
           {parsed.object === undefined && parsed.problems.length === 0
             ? 'empty'
-            : errors
-              ? `${errors} error${errors === 1 ? '' : 's'}`
-              : check
-                ? 'valid'
-                : 'checking…'}
+            : !fresh && parsed.problems.length === 0
+              ? 'checking…'
+              : errors
+                ? `${errors} error${errors === 1 ? '' : 's'}`
+                : 'valid'}
           {warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}
           {check && !check.agent && !errors ? ' (agent not reachable: validation only)' : ''}
         </span>

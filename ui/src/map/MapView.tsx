@@ -6,7 +6,14 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { GraphEdge, GraphNode, ImpactEdge } from '../api/types.js';
 import type { Box, Layout } from './layout.js';
-import { EdgeShape, edgeAriaLabel, ImpactShape, NodeShape, VERDICT_COLOR } from './map-shapes.js';
+import {
+  EdgeShape,
+  edgeAriaLabel,
+  ImpactShape,
+  mergedEdgePaths,
+  NodeShape,
+  VERDICT_COLOR,
+} from './map-shapes.js';
 
 interface View {
   x: number;
@@ -104,7 +111,11 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
     const dx = ev.clientX - d.x;
     const dy = ev.clientY - d.y;
     if (!d.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
-    if (!d.moved) (ev.currentTarget as HTMLElement).setPointerCapture(ev.pointerId);
+    if (!d.moved) {
+      (ev.currentTarget as HTMLElement).setPointerCapture(ev.pointerId);
+      // No hit testing of thousands of curves while the map moves.
+      world.current?.setAttribute('pointer-events', 'none');
+    }
     d.moved = true;
     apply({ ...live.current, x: d.vx + dx, y: d.vy + dy }, 'no');
   };
@@ -113,6 +124,7 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
     drag.current = undefined;
     if (d?.moved) {
       (ev.currentTarget as HTMLElement).releasePointerCapture?.(ev.pointerId);
+      world.current?.removeAttribute('pointer-events');
       apply({ ...live.current }, 'now');
     }
   };
@@ -184,7 +196,21 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
   }, [nodes, edges, layout, view, size]);
 
   const byId = useMemo(() => new Map(nodes.map((n) => [n.id, n])), [nodes]);
+  // After the first paint of a layout: the map is drawn and takes input.
+  useEffect(() => {
+    if (layout.nodes.size === 0) return;
+    const id = requestAnimationFrame(() =>
+      performance.mark('porin:map-drawn', { detail: { nodes: layout.nodes.size } }),
+    );
+    return () => cancelAnimationFrame(id);
+  }, [layout]);
   const detail = view.k >= 0.45;
+  // Far out on a big map, edges are three paths (one per verdict), not thousands of elements: cheap to pan.
+  const overview = !detail && edges.length > 300;
+  const merged = useMemo(
+    () => (overview ? mergedEdgePaths(edges, layout) : undefined),
+    [overview, edges, layout],
+  );
   const labels = view.k >= 0.7 && visible.edges.length <= 400;
   const focusable = visible.edges.length + visible.nodes.length <= 2500;
   const selectEdge = useCallback((id: string) => onSelect({ kind: 'edge', id }), [onSelect]);
@@ -234,19 +260,23 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
               </text>
             </g>
           ))}
-          {visible.edges.map((e) => (
-            <EdgeShape
-              key={e.id}
-              edge={e}
-              a={layout.nodes.get(e.source)!}
-              b={layout.nodes.get(e.target)!}
-              selected={selected === e.id}
-              showLabel={labels || selected === e.id}
-              focusable={focusable}
-              aria={focusable ? edgeAriaLabel(e, byId) : ''}
-              onSelect={selectEdge}
-            />
-          ))}
+          {merged
+            ? (Object.keys(merged) as (keyof typeof merged)[]).map((v) => (
+                <path key={v} className={`edge-line merged ${v}`} d={merged[v]} stroke={VERDICT_COLOR[v]} />
+              ))
+            : visible.edges.map((e) => (
+                <EdgeShape
+                  key={e.id}
+                  edge={e}
+                  a={layout.nodes.get(e.source)!}
+                  b={layout.nodes.get(e.target)!}
+                  selected={selected === e.id}
+                  showLabel={labels || selected === e.id}
+                  focusable={focusable}
+                  aria={focusable ? edgeAriaLabel(e, byId) : ''}
+                  onSelect={selectEdge}
+                />
+              ))}
           {impact?.map((e) => {
             const a = layout.nodes.get(e.source);
             const b = layout.nodes.get(e.target);
@@ -266,6 +296,7 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
         </g>
       </svg>
       <div className="map-zoom">
+        {overview && <span className="map-hint">zoom in to pick edges</span>}
         <button type="button" onClick={zoomButton(1.25)} aria-label="Zoom in">
           +
         </button>

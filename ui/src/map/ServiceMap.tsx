@@ -38,7 +38,10 @@ export function ServiceMap({ impact, onClearImpact, onOpenFlow, onShowFlows, onG
     try {
       const q = new URLSearchParams({ group });
       if (since) q.set('since', since);
-      setGraph(await apiGet<GraphResponse>(`/api/graph?${q}`));
+      const g = await apiGet<GraphResponse>(`/api/graph?${q}`);
+      // Marks for the benchmark (bench/ui.bench.ts reads them with the performance API).
+      performance.mark('porin:graph-received');
+      setGraph(g);
       setError(undefined);
     } catch (e) {
       setError(describeError(e));

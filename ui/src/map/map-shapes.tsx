@@ -1,7 +1,7 @@
 // One map node and one map edge as SVG: verdict-coloured lanes, labels with ports and policies, focusable and labelled for keyboards.
 import { memo } from 'react';
 import type { GraphEdge, GraphNode, ImpactEdge } from '../api/types.js';
-import { type Box, edgePath } from './layout.js';
+import { type Box, edgePath, type Layout } from './layout.js';
 
 export const VERDICT_COLOR = { forwarded: '#2f855a', dropped: '#c53030', audit: '#c05621' } as const;
 
@@ -207,4 +207,22 @@ export function ImpactShape({ e, a, b }: { e: ImpactEdge; a: Box; b: Box }) {
       </text>
     </g>
   );
+}
+
+/** Every edge as one path per verdict (sub-paths), for the overview of a big map. */
+export function mergedEdgePaths(
+  edges: readonly GraphEdge[],
+  layout: Layout,
+): Record<keyof typeof VERDICT_COLOR, string> {
+  const out = { forwarded: [] as string[], dropped: [] as string[], audit: [] as string[] };
+  for (const e of edges) {
+    const a = layout.nodes.get(e.source);
+    const b = layout.nodes.get(e.target);
+    if (!a || !b) continue;
+    const lanes = (['forwarded', 'dropped', 'audit'] as const).filter((v) => e.counts[v] > 0);
+    lanes.forEach((v, i) => {
+      out[v].push(edgePath(a, b, (i - (lanes.length - 1) / 2) * 5).d);
+    });
+  }
+  return { forwarded: out.forwarded.join(''), dropped: out.dropped.join(''), audit: out.audit.join('') };
 }
