@@ -202,7 +202,7 @@ spec:
     await page.getByRole('button', { name: 'Preview impact' }).click();
     await page.getByTestId('impact-result').waitFor({ timeout: 120_000 });
     const t1 = await page.evaluate(() => performance.now());
-    log(`  ${await page.getByTestId('impact-result').locator('p').first().innerText()}`);
+    log(`  ${await page.getByTestId('impact-result').locator('p').first().textContent()}`);
     out.push({
       name: `ui: impact preview (${previewFlows} flows)`,
       value: t1 - t0,

@@ -2,7 +2,7 @@
 import type { Diagnostic } from '@codemirror/lint';
 import { useEffect, useMemo, useState } from 'react';
 import { apiPost, describeError } from '../api/client.js';
-import type { CheckResponse, ImpactResponse, KubeObject } from '../api/types.js';
+import type { CheckResponse, ImpactResponse } from '../api/types.js';
 import { POLICY_KINDS, useCluster } from '../common/cluster-state.js';
 import { ApplyDialog } from './ApplyDialog.js';
 import { editableYaml } from './editable-yaml.js';
