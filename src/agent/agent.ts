@@ -236,7 +236,7 @@ export class Agent {
     gauges();
     this.timers.push(setInterval(gauges, 5000));
     await this.api.listen();
-    this.ui = await startAgentUi(p.socket, (m) => this.log(m));
+    this.ui = await startAgentUi(c, p.socket, (m) => this.log(m));
     this.nat.trigger();
     refreshDns();
     this.log(`agent ${process.pid} ready: node ${c.nodeName}, pod CIDR ${c.podCIDR}, DNS ${c.dnsServiceIP}`);

@@ -6,7 +6,7 @@ import type { FlowStore } from '../flow/flow-store.js';
 import { isPolicyObject, registerInsightRoutes, WhatIfEngine } from '../insight/index.js';
 import { isAuditMode } from '../policylog/index.js';
 import type { Deployment, Resource } from '../resources/index.js';
-import { DEFAULT_UI_PORT, inHostNetworkNamespace, UiServer } from '../ui-server/index.js';
+import { inHostNetworkNamespace, UiServer } from '../ui-server/index.js';
 import { dnsEndpoint } from './policy-sync.js';
 
 /** The kinds the enforcing engine reads, in the order PolicySync loads them. */
@@ -50,21 +50,22 @@ export function registerInsight(
 }
 
 /**
- * Serves the UI on 127.0.0.1:12000 ($PORIN_UI_PORT; 0 turns it off) when the agent runs in the machine's
- * own network namespace. A cluster in a private namespace has a loopback of its own: `porin ui` serves
- * the page there instead. Never fatal: a busy port is logged and left alone.
+ * Serves the UI on 127.0.0.1:12000 (PORIN_UI_PORT; 0 turns it off) when the agent runs in the machine's own
+ * network namespace. A cluster in a private namespace (`--host-netns`) has a loopback of its own: `porin ui`
+ * serves the page in the user's namespace instead, over the agent's socket. Never fatal: a busy port is
+ * logged and left alone.
  */
 export async function startAgentUi(
+  config: ClusterConfig,
   socketPath: string,
   log: (m: string) => void,
 ): Promise<UiServer | undefined> {
-  const port = Number(process.env.PORIN_UI_PORT ?? DEFAULT_UI_PORT);
-  if (!Number.isInteger(port) || port <= 0) return undefined;
-  if (!inHostNetworkNamespace()) {
-    log('web UI: the agent runs in a private network namespace; run `porin ui` to open it');
+  if (config.uiPort <= 0) return undefined;
+  if (config.hostNetns !== undefined || !inHostNetworkNamespace()) {
+    log('web UI: the agent runs in a private network namespace; `porin ui` serves it');
     return undefined;
   }
-  const ui = new UiServer({ agentSocket: socketPath, port });
+  const ui = new UiServer({ agentSocket: socketPath, port: config.uiPort });
   if (!ui.built) {
     log('web UI: not built (npm run build); not served');
     return undefined;
@@ -74,7 +75,7 @@ export async function startAgentUi(
     log(`web UI: ${ui.url}`);
     return ui;
   } catch (e) {
-    log(`web UI: not served on port ${port}: ${(e as Error).message}`);
+    log(`web UI: not served on port ${config.uiPort}: ${(e as Error).message}`);
     return undefined;
   }
 }

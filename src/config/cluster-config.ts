@@ -53,6 +53,8 @@ export interface ClusterConfig extends ClusterPlacement {
   readonly policyMapMax: number;
   /** Prometheus metrics port on 127.0.0.1 (0 = none). */
   readonly metricsPort: number;
+  /** The web UI's port on 127.0.0.1, served by the agent of the machine's own cluster (0 = none). */
+  readonly uiPort: number;
 }
 
 export const CGROUP_ROOT = '/sys/fs/cgroup/unified';
@@ -127,6 +129,7 @@ export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConf
     datapath: env.PORIN_DATAPATH !== 'off',
     policyMapMax: intEnv(env, 'PORIN_POLICY_MAP_MAX', 0),
     metricsPort: intEnv(env, 'PORIN_METRICS_PORT', 9965),
+    uiPort: intEnv(env, 'PORIN_UI_PORT', 12000),
   });
 }
 
