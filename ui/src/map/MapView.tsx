@@ -7,6 +7,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import type { GraphEdge, GraphNode, ImpactEdge } from '../api/types.js';
 import type { Box, Layout } from './layout.js';
 import {
+  EdgeLabel,
   EdgeShape,
   edgeAriaLabel,
   ImpactShape,
@@ -243,8 +244,9 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
               viewBox="0 0 10 10"
               refX="9"
               refY="5"
-              markerWidth="7"
-              markerHeight="7"
+              markerUnits="userSpaceOnUse"
+              markerWidth="10"
+              markerHeight="10"
               orient="auto-start-reverse"
             >
               <path d="M0,0 L10,5 L0,10 z" fill={VERDICT_COLOR[v]} />
@@ -271,7 +273,6 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
                   a={layout.nodes.get(e.source)!}
                   b={layout.nodes.get(e.target)!}
                   selected={selected === e.id}
-                  showLabel={labels || selected === e.id}
                   focusable={focusable}
                   aria={focusable ? edgeAriaLabel(e, byId) : ''}
                   onSelect={selectEdge}
@@ -293,6 +294,17 @@ export function MapView({ nodes, edges, layout, impact, selected, onSelect }: Ma
               onSelect={selectNode}
             />
           ))}
+          {!merged &&
+            visible.edges
+              .filter((e) => labels || selected === e.id)
+              .map((e) => (
+                <EdgeLabel
+                  key={e.id}
+                  edge={e}
+                  a={layout.nodes.get(e.source)!}
+                  b={layout.nodes.get(e.target)!}
+                />
+              ))}
         </g>
       </svg>
       <div className="map-zoom">

@@ -7,7 +7,7 @@ import type { GraphEdge, GraphNode } from '../api/types.js';
 
 export const NODE_W = 200;
 export const NODE_H = 56;
-const GAP_X = 96;
+const GAP_X = 150;
 const GAP_Y = 20;
 const PAD = 24;
 const TITLE = 34;
@@ -26,8 +26,13 @@ export interface Island extends Box {
   title: string;
 }
 
+/** A node's box, with the island it sits in (edges between islands go around them). */
+export interface NodeBox extends Box {
+  island?: Island;
+}
+
 export interface Layout {
-  nodes: Map<string, Box>;
+  nodes: Map<string, NodeBox>;
   islands: Island[];
   bounds: Box;
 }
@@ -154,7 +159,7 @@ export function layoutGraph(nodes: readonly GraphNode[], edges: readonly GraphEd
   const rank = (id: string) => (id === 'outside' ? 0 : id === 'node' ? 2 : 1);
   sized.sort((a, b) => rank(a.id) - rank(b.id) || (a.id < b.id ? -1 : 1));
   const area = sized.reduce((s, i) => s + (i.w + ISLAND_GAP) * (i.h + ISLAND_GAP), 0);
-  const shelfWidth = Math.max(1600, Math.sqrt(area) * 1.4, ...sized.map((i) => i.w));
+  const shelfWidth = Math.max(1000, Math.sqrt(area) * 1.4, ...sized.map((i) => i.w));
   const islands: Island[] = [];
   let cx = 0;
   let cy = 0;
@@ -170,10 +175,10 @@ export function layoutGraph(nodes: readonly GraphNode[], edges: readonly GraphEd
     shelfH = Math.max(shelfH, s.h);
   }
   const origin = new Map(islands.map((i) => [i.id, i]));
-  const placed = new Map<string, Box>();
+  const placed = new Map<string, NodeBox>();
   for (const [id, b] of local) {
     const i = origin.get(islandById.get(id)!)!;
-    placed.set(id, { x: i.x + PAD + b.x, y: i.y + TITLE + b.y, w: b.w, h: b.h });
+    placed.set(id, { x: i.x + PAD + b.x, y: i.y + TITLE + b.y, w: b.w, h: b.h, island: i });
   }
   const w = islands.reduce((m, i) => Math.max(m, i.x + i.w), 0);
   const h = islands.reduce((m, i) => Math.max(m, i.y + i.h), 0);
@@ -181,7 +186,20 @@ export function layoutGraph(nodes: readonly GraphNode[], edges: readonly GraphEd
 }
 
 /** The curve of an edge: right side of the source to the left side of the target, `lane` px apart for parallel verdicts. */
-export function edgePath(a: Box, b: Box, lane = 0): { d: string; mx: number; my: number } {
+export function edgePath(a: NodeBox, b: NodeBox, lane = 0): { d: string; mx: number; my: number } {
+  if (a.island && b.island && a.island !== b.island) {
+    // Between islands: down under both, so the curve crosses no node of either.
+    const x1 = a.x + a.w;
+    const y1 = a.y + a.h / 2 + lane;
+    const x2 = b.x + b.w / 2 + lane;
+    const y2 = b.y + b.h;
+    const low = Math.max(a.island.y + a.island.h, b.island.y + b.island.h) + 24 + lane;
+    return {
+      d: `M${x1},${y1} C${x1 + 50},${low} ${x2},${low} ${x2},${y2}`,
+      mx: (x1 + x2) / 2,
+      my: 0.25 * (y1 + y2) + 0.75 * low + 12,
+    };
+  }
   if (a === b) {
     const x = a.x + a.w - 30;
     const y = a.y;
@@ -194,10 +212,12 @@ export function edgePath(a: Box, b: Box, lane = 0): { d: string; mx: number; my:
   const y2 = forward ? b.y + b.h / 2 + lane : b.y + (b.y > a.y ? 0 : b.h);
   if (forward) {
     const dx = Math.max(40, (x2 - x1) / 2);
+    // A level edge gets a slight arc: its box has a height (pointer and test tools see it) and labels clear it.
+    const bow = Math.abs(y2 - y1) < 2 ? -8 : 0;
     return {
-      d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`,
+      d: `M${x1},${y1} C${x1 + dx},${y1 + bow} ${x2 - dx},${y2 + bow} ${x2},${y2}`,
       mx: (x1 + x2) / 2,
-      my: (y1 + y2) / 2,
+      my: (y1 + y2) / 2 + bow * 0.75,
     };
   }
   const dy = Math.max(40, Math.abs(y2 - y1) / 2) * (y2 > y1 ? 1 : -1);

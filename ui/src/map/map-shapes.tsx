@@ -75,7 +75,6 @@ interface EdgeProps {
   a: Box;
   b: Box;
   selected: boolean;
-  showLabel: boolean;
   focusable: boolean;
   aria: string;
   onSelect(id: string): void;
@@ -86,7 +85,6 @@ export const EdgeShape = memo(function EdgeShape({
   a,
   b,
   selected,
-  showLabel,
   focusable,
   aria,
   onSelect,
@@ -127,11 +125,6 @@ export const EdgeShape = memo(function EdgeShape({
           />
         );
       })}
-      {showLabel && (
-        <text className="edge-label" x={mid.mx} y={mid.my - 6} textAnchor="middle">
-          {edgeLabel(edge)}
-        </text>
-      )}
     </g>
   );
 });
@@ -225,4 +218,14 @@ export function mergedEdgePaths(
     });
   }
   return { forwarded: out.forwarded.join(''), dropped: out.dropped.join(''), audit: out.audit.join('') };
+}
+
+/** Edge labels, drawn above the nodes so that none hides behind a card. */
+export function EdgeLabel({ edge, a, b }: { edge: GraphEdge; a: Box; b: Box }) {
+  const mid = edgePath(a, b, 0);
+  return (
+    <text className="edge-label" x={mid.mx} y={mid.my - 6} textAnchor="middle" aria-hidden="true">
+      {edgeLabel(edge)}
+    </text>
+  );
 }
