@@ -1,7 +1,7 @@
 // Service graph, impact preview and generate-from-traffic on the Star Wars demo: flows from the real builder, verdicts from the real engine.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { aggregateFlows } from '../../src/flow/flow-aggregate.js';
+import { aggregateFlows, aggregateL7 } from '../../src/flow/flow-aggregate.js';
 import { FlowService } from '../../src/flow/flow-service.js';
 import { FlowStore } from '../../src/flow/flow-store.js';
 import {
@@ -11,6 +11,7 @@ import {
   previewImpact,
   WhatIfEngine,
 } from '../../src/insight/index.js';
+import { dnsGroup, pathGroup } from '../../src/insight/l7-groups.js';
 import { PolicyEngine } from '../../src/policy/index.js';
 import type { Deployment, Resource } from '../../src/resources/index.js';
 import {
@@ -185,5 +186,71 @@ describe('insight on recorded Star Wars traffic', () => {
     assert.equal(r.newDrops, 0);
     // Both xwing connections (the two earlier ones and the two dropped ones) would be allowed again.
     assert.equal(r.newAllows, 4);
+  });
+
+  test('L7 requests: method and path groups on the edge (requests only, ids folded)', () => {
+    const src = {
+      identity: 300,
+      namespace: 'default',
+      pod_name: 'tiefighter',
+      labels: ['k8s:app.kubernetes.io/name=tiefighter'],
+    };
+    const dst = {
+      identity: 301,
+      namespace: 'default',
+      pod_name: 'deathstar-6fb5694d-a1',
+      labels: ['k8s:class=deathstar'],
+      workloads: [{ name: 'deathstar', kind: 'Deployment' }],
+    };
+    const l7 = (
+      type: 'REQUEST' | 'RESPONSE',
+      method: string,
+      url: string,
+      verdict: 'FORWARDED' | 'DROPPED',
+    ) => {
+      now += 1_000_000n;
+      service.ingestFlow(
+        {
+          time: new Date(Number(now / 1_000_000n)).toISOString().replace('Z', '000000Z'),
+          verdict,
+          IP: { source: '10.244.0.21', destination: '10.244.0.11', ipVersion: 'IPv4' },
+          l4: { TCP: { source_port: 40000, destination_port: 80 } },
+          source: src,
+          destination: dst,
+          Type: 'L7',
+          event_type: { type: 129 },
+          traffic_direction: 'INGRESS',
+          l7: {
+            type,
+            http: { method, url, protocol: 'HTTP/1.1', ...(type === 'RESPONSE' ? { code: 200 } : {}) },
+          },
+        },
+        now,
+      );
+    };
+    l7('REQUEST', 'POST', 'http://deathstar/v1/request-landing', 'FORWARDED');
+    l7('RESPONSE', 'POST', 'http://deathstar/v1/request-landing', 'FORWARDED');
+    l7('REQUEST', 'GET', 'http://deathstar/v1/ships/42?x=1', 'FORWARDED');
+    l7('REQUEST', 'GET', 'http://deathstar/v1/ships/7', 'FORWARDED');
+    l7('REQUEST', 'PUT', 'http://deathstar/v1/exhaust-port', 'DROPPED');
+    const tuples = aggregateL7(store);
+    assert.equal(
+      tuples.reduce((n, t) => n + t.count, 0),
+      4,
+      'responses are left out',
+    );
+    const g = buildServiceGraph([], tuples, { by: 'workload' });
+    const e = g.edges.find(
+      (x) => x.id === 'default/label/app.kubernetes.io/name=tiefighter->default/Deployment/deathstar',
+    );
+    assert.ok(e, JSON.stringify(g.edges.map((x) => x.id)));
+    assert.deepEqual(e.l7.map((x) => `${x.verdict} ${x.label} ${x.count}`).sort(), [
+      'dropped PUT /v1/exhaust-port 1',
+      'forwarded GET /v1/ships/:id 2',
+      'forwarded POST /v1/request-landing 1',
+    ]);
+    assert.equal(pathGroup('/v1/ships/6f1c2a90-3b1e-4c62-9d5e-0a6f0e8b1c22/crew'), '/v1/ships/:id/crew');
+    assert.equal(dnsGroup('api.example.com.'), '*.example.com');
+    assert.equal(dnsGroup('example.com'), 'example.com');
   });
 });

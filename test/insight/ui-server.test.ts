@@ -5,6 +5,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CliError } from '../../src/cli/cli-error.js';
+import { uiCommand } from '../../src/cli/ui.js';
 import { TOKEN_HEADER, TOKEN_PLACEHOLDER, UiServer } from '../../src/ui-server/index.js';
 import { type HeadlessAgent, startHeadlessAgent } from './headless-agent.js';
 import { L3L4_POLICY, manifests, starWarsObjects } from './synthetic-cluster.js';
@@ -247,5 +249,44 @@ describe('UI server', () => {
     } finally {
       await lonely.close();
     }
+  });
+
+  test('porin ui: serves until stopped, talks to the agent on --socket, refuses a non-loopback --address', async () => {
+    const out = {
+      text: '',
+      write(t: string) {
+        this.text += t;
+      },
+      color: false,
+    };
+    await assert.rejects(
+      uiCommand(['--address', '0.0.0.0'], out),
+      (e: unknown) => e instanceof CliError && /not a loopback address/.test(e.message),
+    );
+    await assert.rejects(
+      uiCommand(['--port', '70000'], out),
+      (e: unknown) => e instanceof CliError && /--port must be 0-65535/.test(e.message),
+    );
+    const stop = new AbortController();
+    let url = '';
+    const done = uiCommand(['--port', '0', '--socket', agent.socketPath], out, {
+      signal: stop.signal,
+      onListening: (u) => {
+        url = u;
+      },
+    }).catch((e: unknown) => e);
+    for (let i = 0; i < 100 && !url; i++) await new Promise((r) => setTimeout(r, 20));
+    if (!url) {
+      const e = await done;
+      // The app must be built for `porin ui` (npm run build); the server itself is tested above.
+      assert.ok(e instanceof CliError && /not built/.test(e.message), String(e));
+      return;
+    }
+    const port = Number(new URL(url).port);
+    const status = JSON.parse((await call(port, 'GET', '/api/status')).body) as { agent: boolean };
+    assert.equal(status.agent, true);
+    assert.match(out.text, /Porin UI: http:\/\/127\.0\.0\.1:\d+\//);
+    stop.abort();
+    assert.equal(await done, 0);
   });
 });

@@ -158,6 +158,10 @@ describe('web UI on an isolated Star Wars cluster', { skip }, () => {
     await shot(page, 'map-dropped-edge');
     await page.getByRole('link', { name: 'Flows' }).click();
     await page.getByRole('combobox', { name: 'Verdict' }).selectOption('DROPPED');
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="flow-table"] tbody tr[data-verdict]')];
+      return rows.length > 0 && rows.every((r) => r.getAttribute('data-verdict') === 'DROPPED');
+    });
     await page.getByTestId('flow-table').locator('tbody tr[data-verdict="DROPPED"]').first().click();
     await page.getByTestId('flow-explanation').waitFor();
     assert.match(

@@ -63,29 +63,34 @@ export function FlowsView({
     }
     const q = new URLSearchParams({ flags: JSON.stringify(debounced), last: '200' });
     let buffer: Flow[] = [];
-    let scheduled = false;
+    let timer: number | undefined;
+    let closed = false;
     const commit = () => {
-      scheduled = false;
-      if (pausedRef.current || buffer.length === 0) return;
+      timer = undefined;
+      // A stream replaced by another (new filters) must not add what it still held.
+      if (closed || pausedRef.current || buffer.length === 0) return;
       const incoming = buffer.reverse();
       buffer = [];
       setFlows((old) => [...incoming, ...old].slice(0, MAX_ROWS));
     };
-    return openEvents(`/api/flows/stream?${q}`, {
+    const close = openEvents(`/api/flows/stream?${q}`, {
       ready: () => setError(undefined),
       flows: (data) => {
         for (const r of data as FlowsResponse[]) {
           if ('flow' in r) buffer.push(r.flow);
           else setLost((n) => n + Number(r.lost_events.num_events_lost));
         }
-        if (!scheduled) {
-          scheduled = true;
-          window.setTimeout(commit, 250);
-        }
+        if (buffer.length > MAX_ROWS) buffer = buffer.slice(-MAX_ROWS);
+        timer ??= window.setTimeout(commit, 250);
       },
       dropped: (n) => setLost((x) => x + Number(n)),
       failure: (e) => setError((e as { message?: string }).message ?? 'the flow stream failed'),
     });
+    return () => {
+      closed = true;
+      if (timer !== undefined) window.clearTimeout(timer);
+      close();
+    };
   }, [mode, debounced, since, until]);
 
   return (
