@@ -63,11 +63,22 @@ describe('web UI on an isolated Star Wars cluster', { skip }, () => {
   let browser: Browser;
   let page: Page;
   const land = (ship: string) =>
-    h.porin(['exec', ship, '--', 'curl', '-s', '-m', '2', '-XPOST', 'deathstar.default.svc.cluster.local/v1/request-landing']);
+    h.porin([
+      'exec',
+      ship,
+      '--',
+      'curl',
+      '-s',
+      '-m',
+      '2',
+      '-XPOST',
+      'deathstar.default.svc.cluster.local/v1/request-landing',
+    ]);
 
   before(async () => {
     await h.ok(['up', '-f', 'examples/starwars']);
-    for (const ship of ['tiefighter', 'xwing', 'tiefighter']) assert.equal((await land(ship)).code, 0, `${ship} lands`);
+    for (const ship of ['tiefighter', 'xwing', 'tiefighter'])
+      assert.equal((await land(ship)).code, 0, `${ship} lands`);
     ui = await startPorinUi(h);
     browser = await launchBrowser();
     page = await openPage(browser, `${ui.url}map`);
@@ -87,7 +98,9 @@ describe('web UI on an isolated Star Wars cluster', { skip }, () => {
   test('the map shows the workloads and their edges after traffic', async () => {
     await page.locator('[data-node="default/Deployment/deathstar"]').waitFor({ timeout: 30_000 });
     for (const ship of ['tiefighter', 'xwing']) {
-      const edge = page.locator(`[data-edge="default/label/app.kubernetes.io/name=${ship}->default/Deployment/deathstar"]`);
+      const edge = page.locator(
+        `[data-edge="default/label/app.kubernetes.io/name=${ship}->default/Deployment/deathstar"]`,
+      );
       // An edge drawn level has an empty box, which Playwright calls hidden: attached is what counts.
       await edge.waitFor({ state: 'attached' });
       assert.match((await edge.getAttribute('aria-label')) ?? '', /forwarded on 80\/TCP/);
@@ -112,7 +125,10 @@ describe('web UI on an isolated Star Wars cluster', { skip }, () => {
     await page.getByRole('link', { name: 'Policy editor' }).click();
     await setYaml(page, L3L4.replace('port: "80"', 'port: "99999"'));
     await page.getByTestId('problems').getByText('spec.ingress[0].toPorts[0].ports[0].port').waitFor();
-    assert.match(await page.getByTestId('problems').innerText(), /line 18 spec\.ingress\[0\]\.toPorts\[0\]\.ports\[0\]\.port: "99999" is not a valid port/);
+    assert.match(
+      await page.getByTestId('problems').innerText(),
+      /line 18 spec\.ingress\[0\]\.toPorts\[0\]\.ports\[0\]\.port: "99999" is not a valid port/,
+    );
     await shot(page, 'editor-error');
   });
 
@@ -125,12 +141,19 @@ describe('web UI on an isolated Star Wars cluster', { skip }, () => {
     await page.getByTestId('impact-result').waitFor();
     const rows = await page.getByTestId('impact-change').allInnerTexts();
     assert.ok(rows.length >= 1, 'some change');
-    assert.ok(rows.every((r) => r.startsWith('default/xwing') && r.includes('new drop') && r.includes('rule1')), rows.join('\n'));
+    assert.ok(
+      rows.every((r) => r.startsWith('default/xwing') && r.includes('new drop') && r.includes('rule1')),
+      rows.join('\n'),
+    );
     assert.match(await page.getByTestId('impact-drops').innerText(), /^[1-9]\d* new drops$/);
     assert.equal(await page.getByTestId('impact-allows').innerText(), '0 new allows');
     await shot(page, 'editor-impact');
     await page.getByRole('button', { name: 'Show on the map' }).click();
-    await page.locator('[data-impact-edge="default/label/app.kubernetes.io/name=xwing->default/Deployment/deathstar"]').waitFor();
+    await page
+      .locator(
+        '[data-impact-edge="default/label/app.kubernetes.io/name=xwing->default/Deployment/deathstar"]',
+      )
+      .waitFor();
     await shot(page, 'map-impact');
     await page.getByRole('button', { name: 'Clear' }).click();
   });
@@ -149,12 +172,23 @@ describe('web UI on an isolated Star Wars cluster', { skip }, () => {
     assert.equal((await land('tiefighter')).code, 0, 'the tiefighter still lands');
     await page.getByRole('link', { name: 'Service map' }).click();
     const id = 'default/label/app.kubernetes.io/name=xwing->default/Deployment/deathstar';
-    await page.waitForFunction((e) => document.querySelector(`[data-edge="${e}"]`)?.getAttribute('data-verdicts')?.includes('dropped'), id, {
-      timeout: 30_000,
-    });
-    assert.match((await page.locator(`[data-edge="${id}"]`).getAttribute('aria-label')) ?? '', /dropped by rule1/);
+    await page.waitForFunction(
+      (e) => document.querySelector(`[data-edge="${e}"]`)?.getAttribute('data-verdicts')?.includes('dropped'),
+      id,
+      {
+        timeout: 30_000,
+      },
+    );
+    assert.match(
+      (await page.locator(`[data-edge="${id}"]`).getAttribute('aria-label')) ?? '',
+      /dropped by rule1/,
+    );
     await page.locator(`[data-edge="${id}"]`).click();
-    await page.getByTestId('edge-panel').locator('tr[data-verdict="dropped"]').getByText('default deny: default/rule1').waitFor();
+    await page
+      .getByTestId('edge-panel')
+      .locator('tr[data-verdict="dropped"]')
+      .getByText('default deny: default/rule1')
+      .waitFor();
     await shot(page, 'map-dropped-edge');
     await page.getByRole('link', { name: 'Flows' }).click();
     await page.getByRole('combobox', { name: 'Verdict' }).selectOption('DROPPED');

@@ -224,7 +224,7 @@ export function mergedEdgePaths(
 export function EdgeLabel({ edge, a, b }: { edge: GraphEdge; a: Box; b: Box }) {
   const mid = edgePath(a, b, 0);
   return (
-    <text className="edge-label" x={mid.mx} y={mid.my - 6} textAnchor="middle" aria-hidden="true">
+    <text className="edge-label" x={mid.mx} y={mid.my - 6} textAnchor="middle">
       {edgeLabel(edge)}
     </text>
   );
