@@ -108,6 +108,7 @@ export function registerInsightRoutes(api: RouteTable, src: InsightSources): voi
       ? aggregateFlows(store, {
           ...(w.sinceNs !== undefined ? { sinceNs: w.sinceNs } : {}),
           ...(w.untilNs !== undefined ? { untilNs: w.untilNs } : {}),
+          times: false,
         })
       : [];
     const limit = typeof b.limit === 'number' && b.limit > 0 ? Math.min(b.limit, 5000) : 500;
