@@ -35,5 +35,7 @@ Next, try:
   npx porin probe --ports 80/TCP
   npx porin up -f examples/netpol-model && npx porin probe -o json
   npx porin policy matrix -f examples/netpol-model -f examples/netpol-model/policies/<one>.yaml
+  npx porin policy trace -f examples/fqdn/mediabot.yaml -f examples/fqdn/trace -f examples/fqdn/policy/dns-matchname.yaml \
+      --from mediabot --to api.github.com --port 443/TCP          # DNS-aware policy: examples/fqdn
   npx porin down                      # removes everything Porin made on this host
 MSG

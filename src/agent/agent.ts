@@ -7,18 +7,35 @@ import { ClusterDnsServer, resolvConf } from '../cluster/dns/index.js';
 import { PodRuntime } from '../cluster/runtime/index.js';
 import { FileObjectStore, type ObjectStore, type Unsubscribe } from '../cluster/store/index.js';
 import { workloadForContainer } from '../cluster/workloads/index.js';
+import { WorldController } from '../cluster/world/index.js';
+import { type CniServer, porinCniBinary } from '../cni/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
 import { ensureBpffs, ensureHostNetwork, sweepCluster } from '../host/index.js';
 import { FileIdentityStore } from '../identity/index.js';
+import { WORLD_DNS_ADDRESS } from '../net/documentation-ranges.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
 import { clusterDefaults, hostAddress } from './cluster-defaults.js';
-import { cniPort } from './cni-port.js';
+import { cniPort, startCniServer } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
+import { EventRecorder } from './event-recorder.js';
 import { FlowAuditor } from './flow-auditor.js';
 import { FlowPipeline } from './flow-pipeline.js';
+import { fqdnCheck, worldCheck } from './fqdn-health.js';
+import { FqdnSync } from './fqdn-sync.js';
+import {
+  type ComponentHealth,
+  cniCheck,
+  datapathCheck,
+  dnsCheck,
+  type HealthCheck,
+  policyCheck,
+  runHealthChecks,
+  serviceNatCheck,
+  storeCheck,
+} from './health-checks.js';
 import { PolicySync } from './policy-sync.js';
 import { ServiceNatSync } from './service-nat-sync.js';
 import { registerInsight, startAgentUi } from './ui-wiring.js';
@@ -26,6 +43,8 @@ import { registerInsight, startAgentUi } from './ui-wiring.js';
 export class Agent {
   store!: ObjectStore;
   private runtime!: PodRuntime;
+  private cni!: ReturnType<typeof cniPort>;
+  private cniServer: CniServer | undefined;
   private controllers!: ControllerManager;
   private dns!: ClusterDnsServer;
   private nat!: ServiceNatSync;
@@ -36,6 +55,8 @@ export class Agent {
   datapath: LxcDatapath | undefined;
   endpoints: EndpointManager | undefined;
   private policy!: PolicySync;
+  private fqdn: FqdnSync | undefined;
+  private world: WorldController | undefined;
   /** Called after a teardown request was answered (the daemon exits). */
   onTeardown: (() => void) | undefined;
   private readonly unwatch: Unsubscribe[] = [];
@@ -70,11 +91,22 @@ export class Agent {
     this.controllers = new ControllerManager(this.store);
     this.controllers.start();
 
+    // The outside world first: cluster DNS forwards names outside the zone to the world's DNS server.
+    if (c.world) {
+      this.world = new WorldController({
+        store: this.store,
+        // The agent runs on the cluster's host (its namespace): the world hangs off the current namespace.
+        network: { prefix: c.prefix, tables: ['main', c.routeTable] },
+        dir: join(c.runDir, 'world'),
+        log: (m) => this.error(m),
+      });
+      await this.world.start();
+    }
     this.dns = new ClusterDnsServer({
       address: c.dnsServiceIP,
       port: 53,
       zone: c.dnsZone,
-      upstreams: [...c.upstreamDns],
+      upstreams: c.upstreamDns.length > 0 || !c.world ? [...c.upstreamDns] : [WORLD_DNS_ADDRESS],
     });
     await this.dns.start();
 
@@ -133,6 +165,15 @@ export class Agent {
       );
     } else this.log('datapath disabled (PORIN_DATAPATH=off): no policy enforcement');
     this.policy = new PolicySync(this.store, this.engine, this.endpoints, c, (m) => this.log(m));
+    const events = new EventRecorder(this.store, c.nodeName, (m) => this.log(m));
+    this.policy.onOutcome = (o) => {
+      this.flows?.metrics.policyChange(o.failures.length ? 'failure' : 'success');
+      this.flows?.metrics.setPolicyNotEnforced(this.policy.failing().length);
+      if (o.failures.length === 0) return;
+      const message = `not enforced on ${o.failures.map((f) => `${f.key}: ${f.error}`).join('; ')}`;
+      this.error(`${o.object.kind} ${o.object.metadata.name}: ${message}`);
+      void events.record(o.object, 'Warning', 'PolicyNotEnforced', message);
+    };
     // Audit mode: a second engine holds every policy; flows the datapath forwarded are checked against it.
     const auditEngine = new PolicyEngine({
       cluster: c.clusterName,
@@ -142,11 +183,24 @@ export class Agent {
     this.policy.auditEngine = auditEngine;
     const auditor = new FlowAuditor(auditEngine, (p) => this.policy.isAudit(p));
     await this.policy.start();
+    // FQDN identities of the restored DNS caches exist before the first datapath write (runtime.resync below).
+    this.fqdn = new FqdnSync({
+      config: c,
+      store: this.store,
+      engine: this.engine,
+      endpoints: this.endpoints,
+      conntrack: this.datapath?.maps.conntrack,
+      log: (m) => this.log(m),
+    });
+    this.fqdn.start();
 
     const hostIP = hostAddress();
+    // Before the runtime: every CNI call it makes comes back here through the thin plugin.
+    this.cniServer = await startCniServer(c, (m) => this.log(m));
+    this.cni = cniPort(c);
     this.runtime = new PodRuntime({
       config: c,
-      cni: cniPort(c),
+      cni: this.cni,
       workloadFor: (container, pod) => workloadForContainer(container, pod),
       resolvConf: (namespace) => resolvConf({ namespace, nameserver: c.dnsServiceIP, zone: c.dnsZone }),
       setStatus: async (pod, status) => {
@@ -206,8 +260,10 @@ export class Agent {
       });
       return { accepted: true };
     });
+    this.fqdn.routes(this.api);
     registerDebugRoutes(this.api, {
       appliedRevision: () => this.policy.appliedRevision,
+      policyFailures: () => this.policy.failing(),
       engine: this.engine,
       endpoints: this.endpoints,
       datapath: this.datapath,
@@ -242,28 +298,59 @@ export class Agent {
     this.log(`agent ${process.pid} ready: node ${c.nodeName}, pod CIDR ${c.podCIDR}, DNS ${c.dnsServiceIP}`);
   }
 
-  status(): AgentStatus {
-    const sandboxes = this.runtime.list();
-    const dns = this.dns.stats();
+  /** Each component's health, from real checks (see health-checks.ts). */
+  async status(): Promise<AgentStatus> {
+    const c = this.config;
+    const checks: Array<[string, HealthCheck]> = [
+      ['store', storeCheck(this.store, paths(c).store)],
+      ['controllers', async () => this.controllersHealth()],
+      ['cluster-dns', dnsCheck(c.dnsServiceIP, c.dnsZone)],
+      [
+        'cni',
+        cniCheck(
+          porinCniBinary(),
+          () => this.cni.status(),
+          () => this.runtime.list().length,
+        ),
+      ],
+      ['service-nat', serviceNatCheck()],
+      [
+        'datapath',
+        datapathCheck(c.pinDir, this.endpoints, () =>
+          this.ctGc
+            ? `; conntrack GC ${this.ctGc.deleted}/${this.ctGc.scanned} expired at ${this.ctGc.at}`
+            : '',
+        ),
+      ],
+      [
+        'policy',
+        policyCheck(
+          () => this.policy.appliedRevision,
+          () => this.policy.failing(),
+        ),
+      ],
+      ['fqdn', fqdnCheck(this.fqdn, this.datapath?.maps.ipcache)],
+      ['world', worldCheck(this.world)],
+    ];
     return {
       pid: process.pid,
       startedAt: this.startedAt,
-      node: this.config.nodeName,
-      components: [
-        { name: 'store', ok: true, message: paths(this.config).store },
-        { name: 'controllers', ok: true, message: 'deployments, services, endpointslices' },
-        { name: 'cluster-dns', ok: true, message: `${this.config.dnsServiceIP}:53 (${JSON.stringify(dns)})` },
-        { name: 'cni', ok: true, message: `porin plugin, ${sandboxes.length} sandbox(es)` },
-        { name: 'service-nat', ok: true, message: 'iptables PORIN-SERVICES (until the eBPF load balancer)' },
-        {
-          name: 'datapath',
-          ok: this.datapath !== undefined,
-          message: this.datapath
-            ? `eBPF tc programs on ${this.endpoints?.list().filter((e) => e.attached).length ?? 0} endpoint(s), maps pinned at ${this.config.pinDir}${this.ctGc ? `; conntrack GC ${this.ctGc.deleted}/${this.ctGc.scanned} expired at ${this.ctGc.at}` : ''}`
-            : 'disabled: policy is not enforced',
-        },
-      ],
+      node: c.nodeName,
+      components: await runHealthChecks(checks),
       errors: [...this.errors],
+    };
+  }
+
+  private async controllersHealth(): Promise<ComponentHealth> {
+    if (!this.controllers.running) return { name: 'controllers', ok: false, message: 'stopped' };
+    const idle = await Promise.race([
+      this.controllers.idle().then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 500)),
+    ]);
+    return {
+      name: 'controllers',
+      ok: true,
+      message: `deployments, services, endpointslices, garbage collection: ${idle ? 'idle' : 'working'}`,
     };
   }
 
@@ -276,7 +363,10 @@ export class Agent {
     for (const u of this.unwatch.splice(0)) u();
     this.nat?.stop();
     this.policy?.stop();
+    this.fqdn?.stop();
+    this.world?.stop();
     this.runtime?.stop();
+    await this.cniServer?.close();
     await this.controllers?.stop();
     await this.dns?.close();
     await this.store?.close();
@@ -290,6 +380,7 @@ export class Agent {
     for (const u of this.unwatch.splice(0)) u();
     await Promise.all(pods.map((p) => this.runtime.remove(p)));
     await this.stop();
+    this.world?.teardown();
     await sweepCluster(this.config);
     if (!keepState) rmSync(this.config.stateDir, { recursive: true, force: true });
   }

@@ -1,5 +1,8 @@
 // The `porin` command: routes subcommands, prints errors without stack traces, returns the exit status.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serveCni } from '../cni/index.js';
+import { clusterConfig } from '../config/cluster-config.js';
 import { CliError } from './cli-error.js';
 import { clusterApply, clusterDelete } from './cluster-apply.js';
 import { clusterDown } from './cluster-down.js';
@@ -10,6 +13,7 @@ import { clusterProbe } from './cluster-probe.js';
 import { clusterStatus } from './cluster-status.js';
 import { clusterUp } from './cluster-up.js';
 import { bpfCommand, endpointCommand } from './debug-commands.js';
+import { fqdnCommand } from './fqdn-cache.js';
 import { observeCommand } from './observe.js';
 import { type Out, paint, stdoutOut } from './output.js';
 import { policyGet } from './policy-get.js';
@@ -51,11 +55,16 @@ Datapath (root):
   bpf policy get POD            the policy map entries of a pod, with the rules behind each
   bpf ct list                   connection tracking entries
   bpf ipcache list              address/prefix → identity
+  fqdn cache list               DNS names and addresses learned by the DNS proxy, per endpoint (-o json)
 
 Clusters: one per machine by default (its host is the machine's network namespace). Add
   --host-netns NAME (or set PORIN_HOST_NETNS) to any cluster command to run or use an isolated cluster
   whose host is the private network namespace porin-NAME: it shares nothing with other clusters.
   down --all                    remove every Porin cluster and object on this machine
+
+CNI:
+  cni-server [--socket PATH]    serve the thin CNI plugin in this network namespace, without an agent
+                                (the agent serves it itself on $PORIN_RUN_DIR/cni.sock)
 
 Other:
   version                       print the version
@@ -109,6 +118,8 @@ const CLUSTER: Record<string, Command> = {
   endpoint: endpointCommand,
   observe: observeCommand,
   bpf: bpfCommand,
+  fqdn: fqdnCommand,
+  'cni-server': (args) => serveCni(args, { defaultSocket: join(clusterConfig().runDir, 'cni.sock') }),
   ui: uiCommand,
 };
 

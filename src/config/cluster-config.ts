@@ -45,7 +45,7 @@ export interface ClusterConfig extends ClusterPlacement {
   readonly gateway: string;
   /** Host device (a veth pair kept on the host) holding the cluster DNS address. */
   readonly hostDevice: string;
-  /** DNS servers for names outside the cluster zone (tests: a namespace of Porin's own). */
+  /** DNS servers for names outside the cluster zone; default: the world's DNS server when the world is on. */
   readonly upstreamDns: readonly string[];
   /** PORIN_DATAPATH=off runs the cluster without eBPF programs (no policy enforcement). */
   readonly datapath: boolean;
@@ -55,6 +55,8 @@ export interface ClusterConfig extends ClusterPlacement {
   readonly metricsPort: number;
   /** The web UI's port on 127.0.0.1, served by the agent of the machine's own cluster (0 = none). */
   readonly uiPort: number;
+  /** The outside world (ExternalHost objects in a namespace of the cluster's own): PORIN_WORLD=on|off. */
+  readonly world: boolean;
 }
 
 export const CGROUP_ROOT = '/sys/fs/cgroup/unified';
@@ -130,6 +132,9 @@ export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConf
     policyMapMax: intEnv(env, 'PORIN_POLICY_MAP_MAX', 0),
     metricsPort: intEnv(env, 'PORIN_METRICS_PORT', 9965),
     uiPort: intEnv(env, 'PORIN_UI_PORT', 12000),
+    // On for clusters in a private host namespace; the machine's own cluster gets it only with PORIN_WORLD=on
+    // (its routes would go into the machine's routing tables).
+    world: env.PORIN_WORLD === 'on' || (env.PORIN_WORLD !== 'off' && own),
   });
 }
 

@@ -6,3 +6,4 @@ export * from './host-safety-error.js';
 export * from './run-command.js';
 export * from './service-nat.js';
 export * from './sweep.js';
+export * from './world-network.js';
