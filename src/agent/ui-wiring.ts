@@ -5,7 +5,7 @@ import type { ClusterConfig } from '../config/cluster-config.js';
 import type { FlowStore } from '../flow/flow-store.js';
 import { isPolicyObject, registerInsightRoutes, WhatIfEngine } from '../insight/index.js';
 import { isAuditMode } from '../policylog/index.js';
-import type { Deployment, Resource } from '../resources/index.js';
+import type { Deployment, ExternalHost, Resource } from '../resources/index.js';
 import { inHostNetworkNamespace, UiServer } from '../ui-server/index.js';
 import { dnsEndpoint } from './policy-sync.js';
 
@@ -46,6 +46,13 @@ export function registerInsight(
     whatIf,
     deployments: async () => (await store.list('Deployment')).items as Deployment[],
     podCIDRs: [config.clusterCIDR],
+    externalHosts: async () =>
+      ((await store.list('ExternalHost')).items as ExternalHost[]).map((h) => ({
+        name: h.metadata.name,
+        ...(h.metadata.namespace ? { namespace: h.metadata.namespace } : {}),
+        hostnames: h.spec.hostnames,
+        addresses: h.spec.addresses,
+      })),
   });
 }
 

@@ -9,7 +9,14 @@ import { formatTimeNs } from '../flow/flow-time.js';
 import type { Deployment } from '../resources/index.js';
 import { foldConnections } from './impact.js';
 import type { GenerateResponse } from './insight-types.js';
-import { type NodeKey, NodeTable, nodeKeyOf, splitLabel, stableLabels } from './node-grouping.js';
+import {
+  type ExternalRef,
+  type NodeKey,
+  NodeTable,
+  nodeKeyOf,
+  splitLabel,
+  stableLabels,
+} from './node-grouping.js';
 
 export interface GenerateInput {
   tuples: readonly FlowTuple[];
@@ -20,6 +27,8 @@ export interface GenerateInput {
   includeDropped?: boolean;
   deployments: readonly Deployment[];
   name?: string;
+  /** ExternalHost objects by address: a peer there is written as its addresses. */
+  externals?: ReadonlyMap<string, ExternalRef>;
 }
 
 type Labels = Record<string, string>;
@@ -59,7 +68,7 @@ function portOf(spec: string): { port: number; protocol: string } {
 
 export function generatePolicy(input: GenerateInput): GenerateResponse {
   const grouping = { by: 'workload' } as const;
-  const nodes = new NodeTable();
+  const nodes = new NodeTable(input.externals);
   const conns = foldConnections(input.tuples, grouping, nodes);
   const directions = input.directions ?? ['ingress', 'egress'];
   const notes: string[] = [];
@@ -88,7 +97,7 @@ export function generatePolicy(input: GenerateInput): GenerateResponse {
       if (c.source === c.target) continue;
       targetKey ??= nodeKeyOf(self, undefined, grouping);
       note(self);
-      const key = nodeKeyOf(peerEp, peerIp, grouping);
+      const key = nodeKeyOf(peerEp, peerIp, grouping, input.externals);
       let p = peers[dir].get(key.id);
       if (!p) {
         p = { key, ips: new Set(), ports: new Set() };
@@ -214,7 +223,11 @@ function knpPeers(p: Peer, ns: string, deployments: readonly Deployment[]): Reco
     return [...p.ips]
       .sort()
       .map((ip) => ({ ipBlock: { cidr: ip.includes(':') ? `${ip}/128` : `${ip}/32` } }));
-  if (k.kind === 'external') return [{ ipBlock: { cidr: k.name } }];
+  if (k.kind === 'external' && k.cidr) return [{ ipBlock: { cidr: k.cidr } }];
+  if (k.kind === 'external')
+    return [...p.ips]
+      .sort()
+      .map((ip) => ({ ipBlock: { cidr: ip.includes(':') ? `${ip}/128` : `${ip}/32` } }));
   const sel = selectorFor(k, p.labels, deployments) ?? {};
   const podSelector = Object.keys(sel).length ? { matchLabels: sel } : {};
   if ((k.namespace ?? ns) === ns) return [{ podSelector }];
@@ -255,7 +268,9 @@ function ciliumPolicy(
           rule[`${from}CIDR`] = [
             ...new Set(
               group.flatMap((p) =>
-                p.key.kind === 'external' ? [p.key.name] : [...p.ips].map((ip) => `${ip}/32`),
+                p.key.cidr
+                  ? [p.key.cidr]
+                  : [...p.ips].map((ip) => (ip.includes(':') ? `${ip}/128` : `${ip}/32`)),
               ),
             ),
           ].sort();

@@ -14,7 +14,7 @@ import {
   PROTOCOL_NUMBERS,
 } from './flow-parties.js';
 import type { Grouping, ImpactChange, ImpactEdge, ImpactResponse } from './insight-types.js';
-import { NodeTable } from './node-grouping.js';
+import { type ExternalRef, NodeTable } from './node-grouping.js';
 import { protocolLabel } from './service-graph.js';
 import type { PolicyObject, WhatIfEngine } from './what-if-engine.js';
 
@@ -94,13 +94,15 @@ export interface ImpactInput {
   grouping: Grouping;
   /** Most changes listed (default 500; the counts cover all). */
   limit?: number;
+  /** ExternalHost objects by address (their own map nodes). */
+  externals?: ReadonlyMap<string, ExternalRef>;
 }
 
 export async function previewImpact(
   whatIf: WhatIfEngine,
   input: ImpactInput,
 ): Promise<Omit<ImpactResponse, 'window' | 'elapsedMs'>> {
-  const nodes = new NodeTable();
+  const nodes = new NodeTable(input.externals);
   const conns = foldConnections(input.tuples, input.grouping, nodes);
   const [before, after] = await whatIf.compare(input.policy, (e) => decideAll(e, conns), input.remove);
   const changes: ImpactChange[] = [];

@@ -17,7 +17,7 @@ import { generatePolicy } from './generate-policy.js';
 import { previewImpact } from './impact.js';
 import type { GraphResponse, TimeWindow } from './insight-types.js';
 import { lintPolicy } from './lint-policy.js';
-import { parseGrouping } from './node-grouping.js';
+import { type ExternalRef, externalsByAddress, parseGrouping } from './node-grouping.js';
 import { buildServiceGraph } from './service-graph.js';
 import { isPolicyObject, type PolicyObject, type WhatIfEngine } from './what-if-engine.js';
 
@@ -28,6 +28,8 @@ export interface InsightSources {
   deployments(): Promise<Deployment[]>;
   /** The cluster's pod network, for the ipBlock-on-pods warning. */
   podCIDRs: readonly string[];
+  /** ExternalHost objects (nodes of their own on the map). */
+  externalHosts?(): Promise<ExternalRef[]>;
 }
 
 const bad = (message: string, details?: unknown) =>
@@ -80,7 +82,8 @@ async function body(req: { json(): Promise<unknown> }): Promise<Record<string, u
 }
 
 export function registerInsightRoutes(api: RouteTable, src: InsightSources): void {
-  api.route('GET', '/v1/flows/graph', (req): GraphResponse => {
+  const externals = async () => externalsByAddress((await src.externalHosts?.()) ?? []);
+  api.route('GET', '/v1/flows/graph', async (req): Promise<GraphResponse> => {
     const t0 = performance.now();
     const grouping = parseGrouping(req.query.get('group'));
     if (!grouping) throw bad('group must be workload, pod or label:KEY', { path: 'group' });
@@ -92,7 +95,7 @@ export function registerInsightRoutes(api: RouteTable, src: InsightSources): voi
     };
     const tuples = store ? aggregateFlows(store, { ...q, eventTypes: [1, 5] }) : [];
     const l7 = store ? aggregateL7(store, q) : [];
-    const g = buildServiceGraph(tuples, l7, grouping);
+    const g = buildServiceGraph(tuples, l7, grouping, await externals());
     return { ...g, window: w.window, elapsedMs: Math.round(performance.now() - t0) };
   });
 
@@ -112,7 +115,14 @@ export function registerInsightRoutes(api: RouteTable, src: InsightSources): voi
         })
       : [];
     const limit = typeof b.limit === 'number' && b.limit > 0 ? Math.min(b.limit, 5000) : 500;
-    const r = await previewImpact(src.whatIf, { tuples, policy, remove: b.remove === true, grouping, limit });
+    const r = await previewImpact(src.whatIf, {
+      tuples,
+      policy,
+      remove: b.remove === true,
+      grouping,
+      limit,
+      externals: await externals(),
+    });
     return { ...r, window: w.window, elapsedMs: Math.round(performance.now() - t0) };
   });
 
@@ -143,6 +153,7 @@ export function registerInsightRoutes(api: RouteTable, src: InsightSources): voi
       directions: dirs as ('ingress' | 'egress')[],
       includeDropped: b.includeDropped === true,
       deployments: await src.deployments(),
+      externals: await externals(),
       ...(typeof b.name === 'string' && b.name ? { name: b.name } : {}),
     });
   });

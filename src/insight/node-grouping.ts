@@ -9,11 +9,28 @@ const VOLATILE_KEY =
 /** Well-known application labels, tried in order when a pod has no owning workload. */
 const APP_KEYS = ['app.kubernetes.io/name', 'app', 'k8s-app', 'name'];
 
+/** An ExternalHost object (the embedded cluster's outside world), by the addresses it answers on. */
+export interface ExternalRef {
+  name: string;
+  namespace?: string;
+  hostnames: readonly string[];
+  addresses: readonly string[];
+}
+
+/** ExternalHost objects → address → host. */
+export function externalsByAddress(hosts: readonly ExternalRef[]): Map<string, ExternalRef> {
+  const m = new Map<string, ExternalRef>();
+  for (const h of hosts) for (const a of h.addresses) m.set(a, h);
+  return m;
+}
+
 export interface NodeKey {
   id: string;
   kind: NodeKind;
   name: string;
   namespace?: string;
+  /** For an address block a policy names (a CIDR identity): the block. */
+  cidr?: string;
   /** What this endpoint adds to the node's member list (a pod name or an address). */
   member?: string;
   match: NodeMatch;
@@ -58,7 +75,12 @@ const RESERVED_NODES: Record<number, { kind: NodeKind; name: string }> = {
 };
 
 /** The node an endpoint (and, for addresses outside the cluster, its IP) belongs to. */
-export function nodeKeyOf(ep: Endpoint | undefined, ip: string | undefined, g: Grouping): NodeKey {
+export function nodeKeyOf(
+  ep: Endpoint | undefined,
+  ip: string | undefined,
+  g: Grouping,
+  externals?: ReadonlyMap<string, ExternalRef>,
+): NodeKey {
   const identity = ep?.identity ?? 0;
   const labels = ep?.labels;
   const ns = ep?.namespace;
@@ -109,6 +131,16 @@ export function nodeKeyOf(ep: Endpoint | undefined, ip: string | undefined, g: G
       match: { pod: [`${ns}/${pod}`] },
     };
   }
+  const host = ip && !pod ? externals?.get(ip) : undefined;
+  if (host) {
+    return {
+      id: `external/${host.namespace ? `${host.namespace}/` : ''}${host.name}`,
+      kind: 'external',
+      name: host.hostnames[0] ?? host.name,
+      member: ip,
+      match: { ip: [...host.addresses] },
+    };
+  }
   const cidr = labels?.find((l) => l.startsWith('cidr:'));
   if (cidr) {
     const prefix = cidr.slice(5);
@@ -116,6 +148,7 @@ export function nodeKeyOf(ep: Endpoint | undefined, ip: string | undefined, g: G
       id: `external/${prefix}`,
       kind: 'external',
       name: prefix,
+      cidr: prefix,
       ...(ip ? { member: ip, match: { ip: [prefix] } } : { match: { ip: [prefix] } }),
     };
   }
@@ -143,8 +176,10 @@ export function nodeKeyOf(ep: Endpoint | undefined, ip: string | undefined, g: G
 export class NodeTable {
   private readonly nodes = new Map<string, { key: NodeKey; members: Set<string>; labels?: Set<string> }>();
 
+  constructor(readonly externals?: ReadonlyMap<string, ExternalRef>) {}
+
   add(ep: Endpoint | undefined, ip: string | undefined, g: Grouping): string {
-    const key = nodeKeyOf(ep, ip, g);
+    const key = nodeKeyOf(ep, ip, g, this.externals);
     let n = this.nodes.get(key.id);
     if (!n) {
       n = { key, members: new Set() };

@@ -18,7 +18,7 @@ import type {
   PolicyName,
 } from './insight-types.js';
 import { l7Label } from './l7-groups.js';
-import { NodeTable } from './node-grouping.js';
+import { type ExternalRef, NodeTable } from './node-grouping.js';
 
 /** Drop reasons whose drops repeat a policy-verdict report (the verdict tuple already counts them). */
 const POLICY_DROP_REASONS = new Set(['POLICY_DENIED', 'POLICY_DENY']);
@@ -97,8 +97,9 @@ export function buildServiceGraph(
   tuples: readonly FlowTuple[],
   l7: readonly L7Tuple[],
   grouping: Grouping,
+  externals?: ReadonlyMap<string, ExternalRef>,
 ): Omit<GraphResponse, 'window' | 'elapsedMs'> {
-  const nodes = new NodeTable();
+  const nodes = new NodeTable(externals);
   const edges = new Map<string, EdgeAcc>();
   let flows = 0;
   const edgeOf = (source: string, target: string): EdgeAcc => {

@@ -12,6 +12,7 @@ import {
   WhatIfEngine,
 } from '../../src/insight/index.js';
 import { dnsGroup, pathGroup } from '../../src/insight/l7-groups.js';
+import { externalsByAddress } from '../../src/insight/node-grouping.js';
 import { PolicyEngine } from '../../src/policy/index.js';
 import type { Deployment, Resource } from '../../src/resources/index.js';
 import {
@@ -252,5 +253,41 @@ describe('insight on recorded Star Wars traffic', () => {
     assert.equal(pathGroup('/v1/ships/6f1c2a90-3b1e-4c62-9d5e-0a6f0e8b1c22/crew'), '/v1/ships/:id/crew');
     assert.equal(dnsGroup('api.example.com.'), '*.example.com');
     assert.equal(dnsGroup('example.com'), 'example.com');
+  });
+
+  test('an ExternalHost is a node of its own, named by its host name; generated policies write its addresses', () => {
+    assert.equal(datapath.connect('tiefighter', '203.0.113.10', 443, 'TCP', 2), 'allowed');
+    assert.equal(datapath.connect('tiefighter', '198.51.100.7', 443, 'TCP', 1), 'allowed');
+    const externals = externalsByAddress([
+      { name: 'api', namespace: 'default', hostnames: ['api.example.com'], addresses: ['203.0.113.10'] },
+    ]);
+    const g = buildServiceGraph(
+      aggregateFlows(store, { eventTypes: [1, 5] }),
+      [],
+      { by: 'workload' },
+      externals,
+    );
+    const host = g.nodes.find((n) => n.id === 'external/default/api');
+    assert.deepEqual(host && { kind: host.kind, name: host.name, members: host.memberNames }, {
+      kind: 'external',
+      name: 'api.example.com',
+      members: ['203.0.113.10'],
+    });
+    const world = g.nodes.find((n) => n.id === 'reserved/world');
+    assert.deepEqual(world?.memberNames, ['198.51.100.7'], 'other world addresses stay in world');
+    const gen = generatePolicy({
+      tuples: aggregateFlows(store),
+      target: 'default/label/app.kubernetes.io/name=tiefighter',
+      kind: 'NetworkPolicy',
+      directions: ['egress'],
+      deployments,
+      externals,
+    });
+    const egress = (gen.policy as { spec: { egress: { to: unknown[]; ports: unknown[] }[] } }).spec.egress;
+    const to443 = egress.find((r) => JSON.stringify(r.ports).includes('443'));
+    assert.deepEqual(to443?.to, [
+      { ipBlock: { cidr: '198.51.100.7/32' } },
+      { ipBlock: { cidr: '203.0.113.10/32' } },
+    ]);
   });
 });

@@ -118,7 +118,10 @@ describe('web UI on an isolated Star Wars cluster', { skip }, () => {
       const rows = [...document.querySelectorAll('[data-testid="flow-table"] tbody tr[data-verdict]')];
       return rows.length > 0 && rows.every((r) => r.textContent?.startsWith('default/xwing'));
     });
-    const sources = await page.getByTestId('flow-table').locator('tbody tr[data-verdict] td:first-child').allInnerTexts();
+    const sources = await page
+      .getByTestId('flow-table')
+      .locator('tbody tr[data-verdict] td:first-child')
+      .allInnerTexts();
     assert.ok(sources.length > 0 && sources.every((s) => s === 'default/xwing'), sources.join(', '));
     await page.getByRole('button', { name: /^Remove filter/ }).click();
   });
