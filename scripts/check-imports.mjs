@@ -30,9 +30,11 @@ const allowed = {
   monitor: ['datapath'],
   metrics: ['api', 'flow'],
   policylog: ['flow', 'policy'],
+  insight: ['api', 'flow', 'policy', 'resources', 'labels', 'identity', 'net'],
+  'ui-server': ['api', 'flow', 'resources', 'insight', 'identity'],
   proxy: ['fqdn', 'kafka', 'flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
-  agent: ['fqdn', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'cluster/world', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
-  cli: ['fqdn', 'kafka', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe', 'cni'],
+  agent: ['ui-server', 'insight', 'fqdn', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'cluster/world', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
+  cli: ['ui-server', 'fqdn', 'kafka', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe', 'cni'],
 };
 
 // src/cluster groups the embedded cluster's folders; each of them is a folder of its own here.

@@ -40,6 +40,7 @@ import { L7Proxy } from './l7-proxy.js';
 import { PolicySync } from './policy-sync.js';
 import { proxyComponent, registerProxyRoutes } from './proxy-routes.js';
 import { ServiceNatSync } from './service-nat-sync.js';
+import { registerInsight, startAgentUi } from './ui-wiring.js';
 
 export class Agent {
   store!: ObjectStore;
@@ -51,6 +52,7 @@ export class Agent {
   private nat!: ServiceNatSync;
   private api!: ApiServer;
   private flows: FlowPipeline | undefined;
+  private ui: { close(): Promise<void> } | undefined;
   engine!: PolicyEngine;
   datapath: LxcDatapath | undefined;
   endpoints: EndpointManager | undefined;
@@ -309,6 +311,7 @@ export class Agent {
     );
     await this.flows.start(this.api);
     await this.l7?.start(this.policy.appliedRevision);
+    registerInsight(this.api, this.store, () => this.flows?.store, c);
     this.policy.onRegeneration = (seconds) => this.flows?.metrics.observeRegeneration(seconds);
     const gauges = () => {
       const m = this.flows?.metrics;
@@ -323,6 +326,7 @@ export class Agent {
     gauges();
     this.timers.push(setInterval(gauges, 5000));
     await this.api.listen();
+    this.ui = await startAgentUi(c, p.socket, (m) => this.log(m));
     this.nat.trigger();
     refreshDns();
     this.log(`agent ${process.pid} ready: node ${c.nodeName}, pod CIDR ${c.podCIDR}, DNS ${c.dnsServiceIP}`);
@@ -392,6 +396,7 @@ export class Agent {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.l7?.stop(); // the proxy itself keeps running, with its last policy
+    await this.ui?.close();
     await this.api?.close();
     await this.flows?.stop();
     for (const u of this.unwatch.splice(0)) u();

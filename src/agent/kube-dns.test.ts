@@ -67,7 +67,11 @@ describe('kube-dns as policies see it', () => {
         d.l7?.map((r) => ({ type: r.type, dns: r.type === 'dns' ? r.dns : undefined })),
         [{ type: 'dns', dns: [{ matchPattern: '*' }] }],
       );
-      assert.equal(d.l7?.[0]?.origin?.name, 'dns', 'the rule set knows its policy (for flows naming the rule)');
+      assert.equal(
+        d.l7?.[0]?.origin?.name,
+        'dns',
+        'the rule set knows its policy (for flows naming the rule)',
+      );
     }
     assert.equal(
       e.policyOf('default/client').egress.decide(remote, PROTOCOL_NUMBER.TCP, 80).verdict,

@@ -20,6 +20,7 @@ import { policyGet } from './policy-get.js';
 import { policyMatrixCommand } from './policy-matrix.js';
 import { policyTrace } from './policy-trace.js';
 import { policyValidate } from './policy-validate.js';
+import { uiCommand } from './ui.js';
 
 const HELP = `porin: eBPF networking, security and observability for Kubernetes
 
@@ -45,6 +46,9 @@ Embedded cluster (root; pods are network namespaces running real processes):
 Observability (root):
   observe [filters] [-f]        flows with verdicts and the policies behind them (Hubble's flags and
                                 output: --pod, --verdict DROPPED, --print-policy-names, -o compact|json|table)
+
+Web UI:
+  ui [--port 12000]             the service map, live flows and the policy editor on http://127.0.0.1:12000/
 
 Datapath (root):
   endpoint list                 endpoints, identities, enforcement and datapath status
@@ -116,6 +120,7 @@ const CLUSTER: Record<string, Command> = {
   bpf: bpfCommand,
   fqdn: fqdnCommand,
   'cni-server': (args) => serveCni(args, { defaultSocket: join(clusterConfig().runDir, 'cni.sock') }),
+  ui: uiCommand,
 };
 
 export async function main(

@@ -53,6 +53,8 @@ export interface ClusterConfig extends ClusterPlacement {
   readonly policyMapMax: number;
   /** Prometheus metrics port on 127.0.0.1 (0 = none). */
   readonly metricsPort: number;
+  /** The web UI's port on 127.0.0.1, served by the agent of the machine's own cluster (0 = none). */
+  readonly uiPort: number;
   /** The outside world (ExternalHost objects in a namespace of the cluster's own): PORIN_WORLD=on|off. */
   readonly world: boolean;
 }
@@ -129,6 +131,7 @@ export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConf
     datapath: env.PORIN_DATAPATH !== 'off',
     policyMapMax: intEnv(env, 'PORIN_POLICY_MAP_MAX', 0),
     metricsPort: intEnv(env, 'PORIN_METRICS_PORT', 9965),
+    uiPort: intEnv(env, 'PORIN_UI_PORT', 12000),
     // On for clusters in a private host namespace; the machine's own cluster gets it only with PORIN_WORLD=on
     // (its routes would go into the machine's routing tables).
     world: env.PORIN_WORLD === 'on' || (env.PORIN_WORLD !== 'off' && own),
