@@ -1,0 +1,169 @@
+// Socket LB in the kernel: cgroup hooks translate frontends to backends for registered namespaces only.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  type CgroupLink,
+  IPPROTO,
+  LB_F_AFFINITY,
+  LB_F_LOCAL_NONE,
+  type LbMaps,
+  SockLbDatapath,
+} from '../../src/datapath/index.js';
+import {
+  IS_ROOT,
+  LbLab,
+  sweepLeftovers,
+  tcpClients,
+  tcpIdentityServers,
+  udpClients,
+  udpIdentityServers,
+} from './lb-lab.js';
+
+const VIP = '10.96.9.9';
+const BACKENDS = ['10.244.9.1', '10.244.9.2', '10.244.9.3'];
+
+interface Entry {
+  vip: string;
+  port: number;
+  proto: 'TCP' | 'UDP';
+  id: number;
+  backends: Array<{ id: number; addr: string; port: number }>;
+  flags?: number;
+  affinity?: number;
+}
+
+/** Writes one frontend the way the reconciler lays it out (backends, slots, then the service entry). */
+function put(maps: LbMaps, e: Entry): void {
+  const protocol = IPPROTO[e.proto];
+  for (const b of e.backends) maps.backends.set(b.id, { address: b.addr, port: b.port, protocol, state: 0 });
+  e.backends.forEach((b, i) => {
+    maps.services.set(
+      { address: e.vip, dport: e.port, slot: i + 1, protocol, scope: 0 },
+      { backendId: b.id, affinityTimeout: 0, count: 0, revNatIndex: e.id, flags: 0, algorithm: 0 },
+    );
+  });
+  for (const b of e.backends) maps.affinityMatch.set({ backendId: b.id, revNatIndex: e.id }, 1);
+  maps.reverseNat.set(e.id, { address: e.vip, port: e.port, protocol });
+  maps.services.set(
+    { address: e.vip, dport: e.port, slot: 0, protocol, scope: 0 },
+    {
+      backendId: 0,
+      affinityTimeout: e.affinity ?? 0,
+      count: e.backends.length,
+      revNatIndex: e.id,
+      flags: e.flags ?? (e.affinity ? LB_F_AFFINITY : 0),
+      algorithm: 1,
+    },
+  );
+}
+
+const bs = (port: number, first = 1) => BACKENDS.map((addr, i) => ({ id: first + i, addr, port }));
+
+describe('socket LB (cgroup connect4/sendmsg4/recvmsg4/getpeername4)', {
+  skip: IS_ROOT ? false : 'needs root',
+}, () => {
+  let lab: LbLab;
+  let lb: SockLbDatapath;
+  let links: CgroupLink[] = [];
+  let ours: string;
+  let foreign: string;
+
+  before(async () => {
+    sweepLeftovers();
+    lab = new LbLab();
+    lb = SockLbDatapath.load({
+      maglevTableSize: 251,
+      maxEntries: { porin_lb4_reverse_sk: 1024, porin_lb4_affinity: 1024 },
+    });
+    links = lb.attach(lab.cgroup);
+    ours = lab.netns('ours', BACKENDS);
+    // Same backends, plus a real server on the VIP itself: what an untouched socket reaches.
+    foreign = lab.netns('foreign', [...BACKENDS, VIP]);
+    lb.registerNetns(lab.nsPath(ours));
+    await lab.serve(ours, tcpIdentityServers(BACKENDS, 8080));
+    await lab.serve(ours, udpIdentityServers(BACKENDS, 5353));
+    await lab.serve(foreign, tcpIdentityServers([VIP], 80));
+    put(lb.maps, { vip: VIP, port: 80, proto: 'TCP', id: 1, backends: bs(8080) });
+    put(lb.maps, { vip: VIP, port: 53, proto: 'UDP', id: 2, backends: bs(5353, 11) });
+    put(lb.maps, { vip: VIP, port: 81, proto: 'TCP', id: 3, backends: [] });
+    put(lb.maps, { vip: VIP, port: 82, proto: 'TCP', id: 4, backends: [], flags: LB_F_LOCAL_NONE });
+    put(lb.maps, { vip: VIP, port: 83, proto: 'TCP', id: 5, backends: bs(8080, 21), affinity: 60 });
+    put(lb.maps, { vip: VIP, port: 54, proto: 'UDP', id: 6, backends: [] });
+  });
+
+  after(async () => {
+    for (const l of links) l.detach();
+    lb?.close();
+    await lab?.dispose();
+  });
+
+  it('TCP connect to a frontend reaches a backend; getpeername shows the frontend', async () => {
+    const res = JSON.parse(await lab.run(ours, tcpClients(VIP, 80, 30)));
+    const replies = new Set(res.map((r: { reply?: string }) => r.reply));
+    for (const r of res) {
+      assert.equal(r.error, undefined);
+      assert.equal(r.peer, `${VIP}:80`);
+    }
+    for (const r of replies) assert.ok(BACKENDS.map((b) => `${b}:8080`).includes(r as string), String(r));
+    // Random selection over three backends: 30 connections all on one backend would be (1/3)^29.
+    assert.ok(replies.size > 1, `one backend only: ${[...replies]}`);
+  });
+
+  it('UDP sendmsg reaches a backend and the reply comes from the frontend (unconnected and connected)', async () => {
+    for (const connected of [false, true]) {
+      const res = JSON.parse(await lab.run(ours, udpClients(VIP, 53, 12, connected)));
+      for (const r of res) {
+        assert.equal(r.error, undefined, JSON.stringify(r));
+        assert.equal(r.from, `${VIP}:53`, `connected=${connected}`);
+        assert.match(r.reply, /^10\.244\.9\.[123]:5353$/);
+      }
+    }
+  });
+
+  it('addresses that are not frontends are untouched', async () => {
+    const direct = JSON.parse(await lab.run(ours, tcpClients('10.244.9.2', 8080, 3)));
+    for (const r of direct) assert.deepEqual(r, { reply: '10.244.9.2:8080', peer: '10.244.9.2:8080' });
+    // The VIP on a port with no frontend: not translated, so it meets the namespace's (absent) route.
+    const other = JSON.parse(await lab.run(ours, tcpClients(VIP, 8080, 1)));
+    assert.equal(other[0].error, 'ENETUNREACH');
+  });
+
+  it('a frontend with no backend refuses at once: ECONNREFUSED for TCP connect and UDP send', async () => {
+    const t0 = Date.now();
+    const tcp = JSON.parse(await lab.run(ours, tcpClients(VIP, 81, 2)));
+    for (const r of tcp) assert.equal(r.error, 'ECONNREFUSED');
+    const udp = JSON.parse(await lab.run(ours, udpClients(VIP, 54, 1)));
+    assert.equal(udp[0].error, 'ECONNREFUSED');
+    const udpc = JSON.parse(await lab.run(ours, udpClients(VIP, 54, 1, true)));
+    assert.equal(udpc[0].error, 'ECONNREFUSED');
+    // No Local backend on this node: refused as unreachable (kube-proxy drops these).
+    const local = JSON.parse(await lab.run(ours, tcpClients(VIP, 82, 1)));
+    assert.equal(local[0].error, 'EHOSTUNREACH');
+    assert.ok(Date.now() - t0 < 2900, 'refusals must not wait for a timeout');
+  });
+
+  it('ClientIP affinity keeps a namespace on one backend', async () => {
+    const res = JSON.parse(await lab.run(ours, tcpClients(VIP, 83, 20)));
+    const replies = new Set(res.map((r: { reply?: string }) => r.reply));
+    assert.equal(replies.size, 1, [...replies].join(' '));
+    assert.equal(res[0].peer, `${VIP}:83`);
+    const entries = lb.maps.affinity.entries();
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0]![0].revNatIndex, 5);
+    assert.equal(entries[0]![0].netns, 1);
+  });
+
+  it('sockets of a namespace that is not registered are not translated', async () => {
+    const res = JSON.parse(await lab.run(foreign, tcpClients(VIP, 80, 3)));
+    for (const r of res) assert.deepEqual(r, { reply: `${VIP}:80`, peer: `${VIP}:80` });
+  });
+
+  it('a stale reverse entry (frontend gone) is dropped instead of applied', async () => {
+    const before = lb.maps.reverseSk.entries().filter(([, v]) => v.revNatIndex === 2).length;
+    assert.ok(before > 0);
+    lb.maps.reverseNat.delete(2);
+    const res = JSON.parse(await lab.run(ours, udpClients(VIP, 53, 1)));
+    assert.match(res[0].from, /^10\.244\.9\.[123]:5353$/);
+    lb.maps.reverseNat.set(2, { address: VIP, port: 53, protocol: IPPROTO.UDP });
+  });
+});
