@@ -23,13 +23,14 @@ const allowed = {
   'cluster/probe': [],
   datapath: ['policy', 'identity', 'ipcache', 'net', 'labels'],
   endpoints: ['datapath', 'policy', 'net', 'identity'],
+  services: ['datapath', 'resources', 'net'],
   flow: ['api', 'datapath', 'identity', 'labels', 'monitor', 'net', 'policy'],
   monitor: ['datapath'],
   metrics: ['api', 'flow'],
   policylog: ['flow', 'policy'],
   proxy: ['flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
-  agent: ['proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
-  cli: ['flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe'],
+  agent: ['services', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
+  cli: ['services', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe'],
 };
 
 // src/cluster groups the embedded cluster's folders; each of them is a folder of its own here.

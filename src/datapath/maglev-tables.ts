@@ -1,5 +1,6 @@
 // Maglev lookup tables in the kernel: one inner array per frontend, swapped into the outer map whole.
 import { BpfError } from './errors.js';
+import type { MapOp } from './fake-map.js';
 import { closeFd, mapCreate, mapDelete, mapFdById, mapLookup, mapNextKey, mapUpdate } from './libbpf.js';
 
 const BPF_MAP_TYPE_ARRAY = 2;
@@ -81,7 +82,7 @@ export class FakeMaglevTables implements MaglevTables {
   readonly data = new Map<number, Uint32Array>();
   constructor(
     readonly tableSize: number,
-    private readonly log?: Array<{ map: string; op: 'set' | 'delete'; key: unknown; value?: unknown }>,
+    private readonly log?: MapOp[],
   ) {}
 
   get(id: number): Uint32Array | undefined {
@@ -92,7 +93,7 @@ export class FakeMaglevTables implements MaglevTables {
     if (table.length !== this.tableSize)
       throw new BpfError('maglev', 22, `table of ${table.length} entries, M is ${this.tableSize}`);
     this.data.set(id, table.slice());
-    this.log?.push({ map: 'porin_lb4_maglev', op: 'set', key: id });
+    this.log?.push({ map: 'porin_lb4_maglev', op: 'set', key: id, value: table.slice() });
   }
 
   delete(id: number): boolean {
