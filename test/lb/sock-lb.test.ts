@@ -1,14 +1,9 @@
 // Socket LB in the kernel: cgroup hooks translate frontends to backends for registered namespaces only.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  type CgroupLink,
-  IPPROTO,
-  LB_F_AFFINITY,
-  LB_F_LOCAL_NONE,
-  type LbMaps,
-  SockLbDatapath,
-} from '../../src/datapath/index.js';
+import { type CgroupLink, IPPROTO, SockLbDatapath } from '../../src/datapath/index.js';
+import type { EndpointSlice, Service } from '../../src/resources/index.js';
+import { LbReconciler, lbConfig, serviceFrontends } from '../../src/services/index.js';
 import {
   IS_ROOT,
   LbLab,
@@ -22,42 +17,38 @@ import {
 const VIP = '10.96.9.9';
 const BACKENDS = ['10.244.9.1', '10.244.9.2', '10.244.9.3'];
 
-interface Entry {
-  vip: string;
-  port: number;
-  proto: 'TCP' | 'UDP';
-  id: number;
-  backends: Array<{ id: number; addr: string; port: number }>;
-  flags?: number;
-  affinity?: number;
-}
-
-/** Writes one frontend the way the reconciler lays it out (backends, slots, then the service entry). */
-function put(maps: LbMaps, e: Entry): void {
-  const protocol = IPPROTO[e.proto];
-  for (const b of e.backends) maps.backends.set(b.id, { address: b.addr, port: b.port, protocol, state: 0 });
-  e.backends.forEach((b, i) => {
-    maps.services.set(
-      { address: e.vip, dport: e.port, slot: i + 1, protocol, scope: 0 },
-      { backendId: b.id, affinityTimeout: 0, count: 0, revNatIndex: e.id, flags: 0, algorithm: 0 },
-    );
-  });
-  for (const b of e.backends) maps.affinityMatch.set({ backendId: b.id, revNatIndex: e.id }, 1);
-  maps.reverseNat.set(e.id, { address: e.vip, port: e.port, protocol });
-  maps.services.set(
-    { address: e.vip, dport: e.port, slot: 0, protocol, scope: 0 },
-    {
-      backendId: 0,
-      affinityTimeout: e.affinity ?? 0,
-      count: e.backends.length,
-      revNatIndex: e.id,
-      flags: e.flags ?? (e.affinity ? LB_F_AFFINITY : 0),
-      algorithm: 1,
+/** A Service and its EndpointSlice, through the real model and reconciler into the kernel maps. */
+function service(
+  r: LbReconciler,
+  name: string,
+  port: { port: number; protocol: 'TCP' | 'UDP'; target: number },
+  backends: string[],
+  spec: Partial<Service['spec']> = {},
+  nodeName = 'n1',
+): void {
+  const svc: Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: VIP,
+      ports: [{ name: 'p', port: port.port, protocol: port.protocol }],
+      ...spec,
     },
-  );
+  };
+  const slice: EndpointSlice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${name}-x`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
+    addressType: 'IPv4',
+    endpoints: backends.map((a) => ({ addresses: [a], conditions: { ready: true }, nodeName })),
+    ports: [{ name: 'p', port: port.target, protocol: port.protocol }],
+  };
+  r.setService(`default/${name}`, serviceFrontends(svc, [slice], CFG));
 }
 
-const bs = (port: number, first = 1) => BACKENDS.map((addr, i) => ({ id: first + i, addr, port }));
+const CFG = lbConfig({ nodeName: 'n1' });
 
 describe('socket LB (cgroup connect4/sendmsg4/recvmsg4/getpeername4)', {
   skip: IS_ROOT ? false : 'needs root',
@@ -67,6 +58,8 @@ describe('socket LB (cgroup connect4/sendmsg4/recvmsg4/getpeername4)', {
   let links: CgroupLink[] = [];
   let ours: string;
   let foreign: string;
+  let dnsId: number;
+  let stickyId: number;
 
   before(async () => {
     sweepLeftovers();
@@ -83,12 +76,27 @@ describe('socket LB (cgroup connect4/sendmsg4/recvmsg4/getpeername4)', {
     await lab.serve(ours, tcpIdentityServers(BACKENDS, 8080));
     await lab.serve(ours, udpIdentityServers(BACKENDS, 5353));
     await lab.serve(foreign, tcpIdentityServers([VIP], 80));
-    put(lb.maps, { vip: VIP, port: 80, proto: 'TCP', id: 1, backends: bs(8080) });
-    put(lb.maps, { vip: VIP, port: 53, proto: 'UDP', id: 2, backends: bs(5353, 11) });
-    put(lb.maps, { vip: VIP, port: 81, proto: 'TCP', id: 3, backends: [] });
-    put(lb.maps, { vip: VIP, port: 82, proto: 'TCP', id: 4, backends: [], flags: LB_F_LOCAL_NONE });
-    put(lb.maps, { vip: VIP, port: 83, proto: 'TCP', id: 5, backends: bs(8080, 21), affinity: 60 });
-    put(lb.maps, { vip: VIP, port: 54, proto: 'UDP', id: 6, backends: [] });
+    const r = new LbReconciler(lb.maps, { tableSize: 251, seed: 1 });
+    service(r, 'tcp', { port: 80, protocol: 'TCP', target: 8080 }, BACKENDS);
+    service(r, 'dns', { port: 53, protocol: 'UDP', target: 5353 }, BACKENDS);
+    service(r, 'empty', { port: 81, protocol: 'TCP', target: 8080 }, []);
+    // internalTrafficPolicy Local with every endpoint on another node: no local backend.
+    service(
+      r,
+      'remote',
+      { port: 82, protocol: 'TCP', target: 8080 },
+      BACKENDS,
+      { internalTrafficPolicy: 'Local' },
+      'n2',
+    );
+    service(r, 'sticky', { port: 83, protocol: 'TCP', target: 8080 }, BACKENDS, {
+      sessionAffinity: 'ClientIP',
+      sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } },
+    });
+    service(r, 'udp-empty', { port: 54, protocol: 'UDP', target: 5353 }, []);
+    assert.deepEqual(r.status().errors, []);
+    dnsId = r.frontendId(`${VIP}:53/UDP`)!;
+    stickyId = r.frontendId(`${VIP}:83/TCP`)!;
   });
 
   after(async () => {
@@ -149,7 +157,7 @@ describe('socket LB (cgroup connect4/sendmsg4/recvmsg4/getpeername4)', {
     assert.equal(res[0].peer, `${VIP}:83`);
     const entries = lb.maps.affinity.entries();
     assert.equal(entries.length, 1);
-    assert.equal(entries[0]![0].revNatIndex, 5);
+    assert.equal(entries[0]![0].revNatIndex, stickyId);
     assert.equal(entries[0]![0].netns, 1);
   });
 
@@ -159,11 +167,11 @@ describe('socket LB (cgroup connect4/sendmsg4/recvmsg4/getpeername4)', {
   });
 
   it('a stale reverse entry (frontend gone) is dropped instead of applied', async () => {
-    const before = lb.maps.reverseSk.entries().filter(([, v]) => v.revNatIndex === 2).length;
+    const before = lb.maps.reverseSk.entries().filter(([, v]) => v.revNatIndex === dnsId).length;
     assert.ok(before > 0);
-    lb.maps.reverseNat.delete(2);
+    lb.maps.reverseNat.delete(dnsId);
     const res = JSON.parse(await lab.run(ours, udpClients(VIP, 53, 1)));
     assert.match(res[0].from, /^10\.244\.9\.[123]:5353$/);
-    lb.maps.reverseNat.set(2, { address: VIP, port: 53, protocol: IPPROTO.UDP });
+    lb.maps.reverseNat.set(dnsId, { address: VIP, port: 53, protocol: IPPROTO.UDP });
   });
 });
