@@ -252,7 +252,13 @@ static __always_inline __u32 lb4_maglev_backend(__u16 rev_nat_index, __u32 hash)
 	if (!lut || m == 0)
 		return 0;
 	idx = hash % m;
-	if (idx >= m || idx >= LB_MAGLEV_LUT_MAX)
+	/*
+	 * The compiler knows hash % m < m and would drop this check, but the verifier does not follow a
+	 * modulo: hide idx from the optimizer so the bound against m (a .rodata constant the verifier
+	 * reads, equal to the inner map's value size / 4) stays in the program.
+	 */
+	asm volatile("" : "+r"(idx));
+	if (idx >= m)
 		return 0;
 	return lut[idx];
 }

@@ -121,3 +121,29 @@ export const LbConfigCodec = struct('lb_config', 40, {
   maglevSeed: field.u32(36),
 });
 export type LbDatapathConfig = CodecValue<typeof LbConfigCodec>;
+
+/** porin_lb4_ct directions (LB_CT_* in lb_ct.h). */
+export const LB_CT_ORIGINAL = 0;
+export const LB_CT_REPLY = 1;
+export const LB_CT_F_CLOSING = 1;
+
+export const Lb4CtKeyCodec = struct('lb4_ct_key', 16, {
+  saddr: field.ipv4(0),
+  daddr: field.ipv4(4),
+  sport: field.be16(8),
+  dport: field.be16(10),
+  protocol: field.u8(12),
+  dir: field.u8(13),
+});
+export type Lb4CtKey = CodecValue<typeof Lb4CtKeyCodec>;
+
+export const Lb4CtEntryCodec = struct('lb4_ct_entry', 24, {
+  expiresNs: field.u64(0),
+  natAddr: field.ipv4(8),
+  natPort: field.be16(12),
+  revNatIndex: field.u16(14),
+  backendId: field.u32(16),
+  flags: field.u8(20),
+  tcpFlags: field.u8(21),
+});
+export type Lb4CtEntry = CodecValue<typeof Lb4CtEntryCodec>;
