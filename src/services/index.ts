@@ -9,3 +9,4 @@ export * from './maglev.js';
 export * from './murmur3.js';
 export * from './select-endpoints.js';
 export * from './service-frontends.js';
+export * from './service-index.js';
