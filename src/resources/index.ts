@@ -27,5 +27,6 @@ export {
   MAX_AFFINITY_TIMEOUT,
   NODE_PORT_MAX,
   NODE_PORT_MIN,
+  serviceClashes,
 } from './validate-service-traffic.js';
 export type { ValidateContext, ValidationResult, Validator } from './validator.js';

@@ -2,6 +2,7 @@
 import { parseIP, parsePrefix, prefixContainsAddr } from '../net/cidr.js';
 import { fieldPath, itemPath, readEnum, readInt, readObject, readStringList } from './field-reader.js';
 import type { IssueCollector } from './issue-collector.js';
+import type { FieldIssue } from './manifest-error.js';
 import type { Service } from './types/index.js';
 
 /** The apiserver's defaults (`--service-cluster-ip-range`, `--service-node-port-range`). */
@@ -143,4 +144,41 @@ function checkAlgorithm(svc: Service, c: IssueCollector): void {
     fieldPath('metadata.annotations', LB_ALGORITHM_ANNOTATION),
     `unsupported value ${JSON.stringify(v)}: supported values: "random", "maglev"`,
   );
+}
+
+/**
+ * Clashes of `svc` with other Services (the apiserver's allocators refuse them): a requested node port
+ * another Service holds, or an external IP and port another Service already answers on.
+ */
+export function serviceClashes(svc: Service, others: readonly Service[]): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  const me = `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`;
+  const nodePorts = new Map<number, string>();
+  const external = new Map<string, string>();
+  for (const o of others) {
+    const name = `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+    if (name === me) continue;
+    for (const p of o.spec.ports ?? []) {
+      if (p.nodePort && (o.spec.type === 'NodePort' || o.spec.type === 'LoadBalancer'))
+        nodePorts.set(p.nodePort, name);
+      for (const ip of o.spec.externalIPs ?? []) external.set(`${ip}:${p.port}/${p.protocol ?? 'TCP'}`, name);
+    }
+  }
+  (svc.spec.ports ?? []).forEach((p, i) => {
+    const holder = p.nodePort ? nodePorts.get(p.nodePort) : undefined;
+    if (holder)
+      out.push({
+        path: fieldPath(itemPath('spec.ports', i), 'nodePort'),
+        message: `${p.nodePort}: provided port is already allocated (Service ${holder})`,
+      });
+    (svc.spec.externalIPs ?? []).forEach((ip, j) => {
+      const h = external.get(`${ip}:${p.port}/${p.protocol ?? 'TCP'}`);
+      if (h)
+        out.push({
+          path: itemPath('spec.externalIPs', j),
+          message: `${ip}:${p.port}/${p.protocol ?? 'TCP'} is already used by Service ${h}`,
+        });
+    });
+  });
+  return out;
 }
