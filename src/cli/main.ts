@@ -10,6 +10,7 @@ import { clusterProbe } from './cluster-probe.js';
 import { clusterStatus } from './cluster-status.js';
 import { clusterUp } from './cluster-up.js';
 import { bpfCommand, endpointCommand } from './debug-commands.js';
+import { serviceCommand } from './lb-commands.js';
 import { observeCommand } from './observe.js';
 import { type Out, paint, stdoutOut } from './output.js';
 import { policyGet } from './policy-get.js';
@@ -47,6 +48,10 @@ Datapath (root):
   bpf policy get POD            the policy map entries of a pod, with the rules behind each
   bpf ct list                   connection tracking entries
   bpf ipcache list              address/prefix → identity
+  bpf lb list                   load-balancer map entries (frontends, slots, backends, Maglev tables)
+
+Services (root):
+  service list [-o wide|json]   frontends and their backends with state, read from the LB maps
 
 Other:
   version                       print the version
@@ -77,6 +82,7 @@ const CLUSTER: Record<string, Command> = {
   endpoint: endpointCommand,
   observe: observeCommand,
   bpf: bpfCommand,
+  service: serviceCommand,
 };
 
 export async function main(

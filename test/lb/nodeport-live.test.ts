@@ -126,7 +126,11 @@ describe('packet LB from outside, live', { skip: IS_ROOT ? false : 'needs root' 
       {
         ...web,
         metadata: { name: 'empty', namespace: 'default' },
-        spec: { type: 'NodePort', clusterIP: '10.96.5.6', ports: [{ name: 'p', port: 80, protocol: 'TCP', nodePort: 30090 }] },
+        spec: {
+          type: 'NodePort',
+          clusterIP: '10.96.5.6',
+          ports: [{ name: 'p', port: 80, protocol: 'TCP', nodePort: 30090 }],
+        },
         status: {},
       },
       [],
@@ -135,7 +139,11 @@ describe('packet LB from outside, live', { skip: IS_ROOT ? false : 'needs root' 
       {
         ...web,
         metadata: { name: 'udp', namespace: 'default' },
-        spec: { type: 'NodePort', clusterIP: '10.96.5.7', ports: [{ name: 'p', port: 53, protocol: 'UDP', nodePort: 30053 }] },
+        spec: {
+          type: 'NodePort',
+          clusterIP: '10.96.5.7',
+          ports: [{ name: 'p', port: 53, protocol: 'UDP', nodePort: 30053 }],
+        },
         status: {},
       },
       [slice('udp', [POD_A], 'UDP')],
@@ -145,7 +153,11 @@ describe('packet LB from outside, live', { skip: IS_ROOT ? false : 'needs root' 
       {
         ...web,
         metadata: { name: 'self', namespace: 'default' },
-        spec: { type: 'LoadBalancer', clusterIP: '10.96.5.8', ports: [{ name: 'p', port: 80, protocol: 'TCP', nodePort: 30081 }] },
+        spec: {
+          type: 'LoadBalancer',
+          clusterIP: '10.96.5.8',
+          ports: [{ name: 'p', port: 80, protocol: 'TCP', nodePort: 30081 }],
+        },
         status: { loadBalancer: { ingress: [{ ip: '192.0.2.20' }] } },
       },
       [slice('self', [POD_A])],
@@ -161,7 +173,8 @@ describe('packet LB from outside, live', { skip: IS_ROOT ? false : 'needs root' 
     await lab?.dispose();
   });
 
-  const replies = (out: string) => JSON.parse(out) as Array<{ reply?: string; peer?: string; error?: string }>;
+  const replies = (out: string) =>
+    JSON.parse(out) as Array<{ reply?: string; peer?: string; error?: string }>;
 
   it('node port, load-balancer IP and external IP reach the backends; the client sees the address it dialled', async () => {
     for (const [addr, port] of [
@@ -176,7 +189,10 @@ describe('packet LB from outside, live', { skip: IS_ROOT ? false : 'needs root' 
         assert.equal(x.peer, `${addr}:${port}`);
         seen.add(x.reply!);
       }
-      assert.ok([...seen].every((s) => s === `${POD_A}:8080` || s === `${POD_B}:8080`), [...seen].join());
+      assert.ok(
+        [...seen].every((s) => s === `${POD_A}:8080` || s === `${POD_B}:8080`),
+        [...seen].join(),
+      );
       assert.equal(seen.size, 2, `${addr}:${port} reached one pod only`);
     }
   });

@@ -1,0 +1,153 @@
+// The node's load balancer: socket LB on a cgroup, packet LB on external devices, maps kept by the reconciler.
+import type { AgentStatus } from '../api/index.js';
+import type { ObjectStore } from '../cluster/store/index.js';
+import {
+  type CgroupLink,
+  type DeviceLinks,
+  ifNameToIndex,
+  inNetns,
+  LB_NETNS_HOST,
+  NodePortDatapath,
+  SockLbDatapath,
+} from '../datapath/index.js';
+import { type LbAlgorithm, LbReconciler, lbConfig, listFrontends } from '../services/index.js';
+import { ServiceLbSync } from './service-lb-sync.js';
+
+/** cgroup v2 root on this machine's hybrid layout: programs there see every process. */
+export const DEFAULT_LB_CGROUP = '/sys/fs/cgroup/unified';
+
+export interface LoadBalancerOptions {
+  store: ObjectStore;
+  /** The cluster's bpffs directory: maps and cgroup links are pinned here (they outlive the agent). */
+  pinDir: string;
+  /**
+   * Where the socket programs attach. The machine's cluster uses the cgroup v2 root; an isolated
+   * cluster (tests) uses a child cgroup of its own that its agent and pods run in.
+   */
+  cgroupPath: string;
+  /** The cluster's host network namespace (a /run/netns path), or null for the agent's own. */
+  hostNetns: string | null;
+  nodeName: string;
+  /** Addresses NodePort services answer on. */
+  nodeAddresses: readonly string[];
+  /** Devices (in the host netns) that carry traffic from outside: the packet LB attaches there. */
+  externalDevices: readonly string[];
+  algorithm?: LbAlgorithm;
+  maglevTableSize?: number;
+  log: (m: string) => void;
+}
+
+/**
+ * Everything the agent needs of the load balancer. start() loads both objects sharing one set of pinned
+ * maps, adopts what an earlier agent left in them, syncs every service, then attaches — links already
+ * pinned by an earlier agent get the new programs without a gap. stop() leaves programs and maps in
+ * place (a restarted agent takes them over); removing the pin directory detaches everything.
+ */
+export class LoadBalancer {
+  private constructor(
+    readonly sock: SockLbDatapath,
+    readonly nodePort: NodePortDatapath,
+    readonly reconciler: LbReconciler,
+    readonly sync: ServiceLbSync,
+    private readonly links: CgroupLink[],
+    private readonly devices: DeviceLinks[],
+    private readonly opts: LoadBalancerOptions,
+    private readonly registered: Set<bigint>,
+  ) {}
+
+  static async start(o: LoadBalancerOptions): Promise<LoadBalancer> {
+    const cfg = lbConfig({
+      nodeName: o.nodeName,
+      nodeAddresses: [...o.nodeAddresses],
+      ...(o.algorithm ? { algorithm: o.algorithm } : {}),
+      ...(o.maglevTableSize ? { maglevTableSize: o.maglevTableSize } : {}),
+    });
+    const sock = SockLbDatapath.load({ pinDir: o.pinDir, maglevTableSize: cfg.maglevTableSize });
+    let nodePort: NodePortDatapath | undefined;
+    const links: CgroupLink[] = [];
+    const devices: DeviceLinks[] = [];
+    try {
+      nodePort = NodePortDatapath.load({
+        pinDir: o.pinDir,
+        maglevTableSize: cfg.maglevTableSize,
+        config: { maglevSeed: sock.config.maglevSeed },
+      });
+      const reconciler = new LbReconciler(sock.maps, {
+        tableSize: cfg.maglevTableSize,
+        seed: cfg.maglevSeed,
+      });
+      const sync = new ServiceLbSync(o.store, reconciler, cfg, o.log);
+      await sync.start();
+      const registered = new Set<bigint>([sock.registerNetns(o.hostNetns, LB_NETNS_HOST)]);
+      links.push(...sock.attach(o.cgroupPath, o.pinDir));
+      for (const dev of o.externalDevices) {
+        const attach = () => nodePort!.attachDevice(ifNameToIndex(dev));
+        devices.push(o.hostNetns ? inNetns(o.hostNetns, attach) : attach());
+      }
+      return new LoadBalancer(sock, nodePort, reconciler, sync, links, devices, o, registered);
+    } catch (e) {
+      for (const d of devices) d[Symbol.dispose]();
+      nodePort?.close();
+      sock.close();
+      throw e;
+    }
+  }
+
+  /** A pod's namespace joins the socket LB (before its containers start). */
+  registerNetns(nsPath: string): bigint {
+    const cookie = this.sock.registerNetns(nsPath);
+    this.registered.add(cookie);
+    return cookie;
+  }
+
+  unregisterNetns(cookie: bigint): void {
+    this.registered.delete(cookie);
+    this.sock.unregisterNetns(cookie);
+  }
+
+  /** After a restart, once every live sandbox re-registered: forget namespaces that are gone. */
+  finishNetnsResync(): void {
+    for (const cookie of this.sock.maps.netns.keys())
+      if (!this.registered.has(cookie)) this.sock.unregisterNetns(cookie);
+  }
+
+  /** The frontends as the maps hold them, named by service. */
+  frontends() {
+    const owners = new Map<string, { namespace: string; name: string }>();
+    for (const fs of this.sync.frontends().values())
+      for (const f of fs) owners.set(`${f.address}:${f.port}/${f.protocol}`, f.service);
+    return listFrontends(this.sock.maps, (fe) => owners.get(fe));
+  }
+
+  /** Computed from the maps, with the reconciler's errors and conflicts. */
+  status(): AgentStatus['components'][number] {
+    const rows = this.frontends();
+    const backends = new Set(rows.flatMap((r) => [...r.backends, ...(r.internal ?? [])].map((b) => b.id)));
+    const services = new Set(
+      rows.map((r) => (r.service ? `${r.service.namespace}/${r.service.name}` : r.frontend)),
+    );
+    const s = this.reconciler.status();
+    const missing = rows.filter((r) => r.backends.some((b) => b.state === 'missing')).length;
+    const problems = [
+      ...s.errors.slice(-1),
+      ...(s.conflicts.length ? [`conflicts: ${s.conflicts.join(', ')}`] : []),
+    ];
+    return {
+      name: 'load-balancer',
+      ok: s.errors.length === 0 && missing === 0,
+      message:
+        `eBPF socket LB + NodePort: ${services.size} service(s), ${rows.length} frontend(s), ${backends.size} backend(s)` +
+        ` in the maps; ${this.links.length} cgroup hooks on ${this.opts.cgroupPath}, ` +
+        `${this.devices.length} external device(s)${missing ? `; ${missing} frontend(s) with missing slots` : ''}` +
+        (problems.length ? `; ${problems.join('; ')}` : ''),
+    };
+  }
+
+  /** Stops syncing; programs, links and maps stay for the next agent. */
+  stop(): void {
+    this.sync.stop();
+    for (const l of this.links) l.close();
+    this.nodePort.close();
+    this.sock.close();
+  }
+}
