@@ -6,13 +6,14 @@ const root = resolve(dirname(new URL(import.meta.url).pathname), '..', 'src');
 // A folder may import only the folders listed for it (and itself).
 const allowed = {
   net: [],
-  resources: ['net'],
+  kafka: [],
+  resources: ['net', 'kafka'],
   labels: ['resources'],
   identity: ['labels', 'net'],
   ipcache: ['net'],
-  policy: ['labels', 'identity', 'ipcache', 'net', 'resources'],
+  policy: ['labels', 'identity', 'ipcache', 'net', 'resources', 'kafka'],
   'cluster/dns': ['resources', 'net'],
-  'cluster/workloads': ['resources'],
+  'cluster/workloads': ['resources', 'kafka'],
   config: [],
   host: ['config'],
   'cluster/store': ['resources'],
@@ -28,9 +29,9 @@ const allowed = {
   monitor: ['datapath'],
   metrics: ['api', 'flow'],
   policylog: ['flow', 'policy'],
-  proxy: ['flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
+  proxy: ['kafka', 'flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
   agent: ['services', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
-  cli: ['services', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe'],
+  cli: ['services', 'kafka', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe'],
 };
 
 // src/cluster groups the embedded cluster's folders; each of them is a folder of its own here.

@@ -10,7 +10,7 @@ import { workloadForContainer } from '../cluster/workloads/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
-import { ensureBpffs, ensureHostNetwork, sweepHost } from '../host/index.js';
+import { ensureBpffs, ensureHostNetwork, sweepCluster } from '../host/index.js';
 import { FileIdentityStore } from '../identity/index.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
@@ -21,8 +21,6 @@ import { FlowAuditor } from './flow-auditor.js';
 import { FlowPipeline } from './flow-pipeline.js';
 import { PolicySync } from './policy-sync.js';
 import { ServiceNatSync } from './service-nat-sync.js';
-
-export const BPF_PIN_DIR = '/sys/fs/bpf/porin';
 
 export class Agent {
   store!: ObjectStore;
@@ -119,13 +117,11 @@ export class Agent {
       deploymentsAsPods: false,
       localNode: c.nodeName,
     });
-    if (process.env.PORIN_DATAPATH !== 'off') {
+    if (c.datapath) {
       ensureBpffs();
-      // PORIN_POLICY_MAP_MAX sizes the shared policy map (tests use a tiny one to exercise capacity errors).
-      const policyMax = Number(process.env.PORIN_POLICY_MAP_MAX ?? 0);
       this.datapath = LxcDatapath.load({
-        pinDir: BPF_PIN_DIR,
-        ...(policyMax > 0 ? { maxEntries: { porin_policy: policyMax } } : {}),
+        pinDir: c.pinDir,
+        ...(c.policyMapMax > 0 ? { maxEntries: { porin_policy: c.policyMapMax } } : {}),
       });
       this.endpoints = new EndpointManager(
         this.datapath,
@@ -259,7 +255,7 @@ export class Agent {
           name: 'datapath',
           ok: this.datapath !== undefined,
           message: this.datapath
-            ? `eBPF tc programs on ${this.endpoints?.list().filter((e) => e.attached).length ?? 0} endpoint(s), maps pinned at ${BPF_PIN_DIR}${this.ctGc ? `; conntrack GC ${this.ctGc.deleted}/${this.ctGc.scanned} expired at ${this.ctGc.at}` : ''}`
+            ? `eBPF tc programs on ${this.endpoints?.list().filter((e) => e.attached).length ?? 0} endpoint(s), maps pinned at ${this.config.pinDir}${this.ctGc ? `; conntrack GC ${this.ctGc.deleted}/${this.ctGc.scanned} expired at ${this.ctGc.at}` : ''}`
             : 'disabled: policy is not enforced',
         },
       ],
@@ -289,7 +285,7 @@ export class Agent {
     for (const u of this.unwatch.splice(0)) u();
     await Promise.all(pods.map((p) => this.runtime.remove(p)));
     await this.stop();
-    sweepHost(this.config);
+    await sweepCluster(this.config);
     if (!keepState) rmSync(this.config.stateDir, { recursive: true, force: true });
   }
 }

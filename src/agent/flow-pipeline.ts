@@ -42,7 +42,7 @@ export class FlowPipeline {
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(
-    config: ClusterConfig,
+    private readonly config: ClusterConfig,
     private readonly datapath: LxcDatapath | undefined,
     store: FlowStore,
     engine: PolicyEngine,
@@ -118,7 +118,7 @@ export class FlowPipeline {
     this.service.start();
     registerFlowRoutes(api, this.service);
     registerMetricsRoute(api, this.metrics);
-    const port = Number(process.env.PORIN_METRICS_PORT ?? 9965);
+    const port = this.config.metricsPort;
     if (port > 0) this.server = await serveMetrics(this.metrics, { host: '127.0.0.1', port });
     if (this.datapath) {
       const dp = this.datapath;

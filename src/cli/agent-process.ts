@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ClusterConfig, paths } from '../config/cluster-config.js';
-import { isPorinProcess } from '../host/index.js';
+import { type ClusterConfig, clusterEnv, paths } from '../config/cluster-config.js';
+import { ensureClusterHost, isPorinProcess, onClusterHost } from '../host/index.js';
 
 const AGENT_MAIN = fileURLToPath(new URL('../agent/main.js', import.meta.url));
 
@@ -17,16 +17,21 @@ export function agentPid(c: ClusterConfig): number | undefined {
   }
 }
 
-/** Starts the agent detached from this terminal; its output goes to the agent log. */
+/**
+ * Starts the agent detached from this terminal, on the cluster's host (its private network namespace and
+ * cgroup, when it has them); its output goes to the agent log.
+ */
 export function startAgent(c: ClusterConfig): number {
   const p = paths(c);
   mkdirSync(dirname(p.agentLog), { recursive: true });
   mkdirSync(c.runDir, { recursive: true });
+  ensureClusterHost(c);
+  const argv = onClusterHost(c, [process.execPath, AGENT_MAIN]);
   const fd = openSync(p.agentLog, 'a');
-  const child = spawn(process.execPath, [AGENT_MAIN], {
+  const child = spawn(argv[0]!, argv.slice(1), {
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, PORIN_STATE_DIR: c.stateDir, PORIN_RUN_DIR: c.runDir },
+    env: { ...process.env, ...clusterEnv(c) },
   });
   closeSync(fd);
   child.unref();

@@ -1,8 +1,8 @@
 // `porin exec POD [-n NS] -- CMD…`: runs a host command inside the pod's network namespace.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { SandboxRegistry } from '../cluster/runtime/index.js';
-import { clusterConfig } from '../config/cluster-config.js';
+import { clusterConfig, paths } from '../config/cluster-config.js';
+import { inClusterCgroup } from '../host/index.js';
 import { CliError } from './cli-error.js';
 import type { Out } from './output.js';
 import { parseFlags } from './parse-flags.js';
@@ -11,7 +11,7 @@ const USAGE = 'usage: porin exec POD [-n NAMESPACE] -- COMMAND [ARGS…]';
 
 export function findSandbox(namespace: string, name: string) {
   const c = clusterConfig();
-  const all = new SandboxRegistry(join(c.stateDir, 'sandboxes')).all();
+  const all = new SandboxRegistry(paths(c).sandboxes).all();
   const rec = all.find((r) => r.namespace === namespace && r.name === name);
   if (!rec) {
     const known = all.filter((r) => r.namespace === namespace).map((r) => r.name);
@@ -43,7 +43,9 @@ export async function clusterExec(args: string[], out: Out): Promise<number> {
     : [values.namespace ?? 'default', pod];
   const rec = findSandbox(ns, name);
   return await new Promise<number>((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', rec.netns, ...cmd], { stdio: 'inherit' });
+    // In the cluster's cgroup, so that its socket programs (service load balancing) see the command.
+    const argv = inClusterCgroup(clusterConfig(), ['ip', 'netns', 'exec', rec.netns, ...cmd]);
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });

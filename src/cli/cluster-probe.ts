@@ -2,6 +2,7 @@
 
 import { probeMatrix } from '../cluster/probe/index.js';
 import { netnsName } from '../cluster/runtime/index.js';
+import { clusterConfig } from '../config/cluster-config.js';
 import { declaredPorts, type PortProtocol } from '../policy/index.js';
 import type { Pod } from '../resources/index.js';
 import { agentClient, progress, requireRoot } from './cluster-client.js';
@@ -40,11 +41,12 @@ export async function clusterProbe(args: string[], out: Out): Promise<number> {
   }
   const tty = process.stderr.isTTY === true;
   const line = progress({ write: (s) => void (tty && process.stderr.write(s)), color: false }, true);
+  const podNetnsPrefix = clusterConfig().podNetnsPrefix;
   const result = await probeMatrix(
     pods.map((p) => ({
       key: `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`,
       ip: p.status!.podIP!,
-      netns: netnsName(p.metadata.uid!),
+      netns: netnsName(podNetnsPrefix, p.metadata.uid!),
     })),
     ports,
     {

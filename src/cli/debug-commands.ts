@@ -1,13 +1,11 @@
 // `porin endpoint list` and `porin bpf policy get | ct list | ipcache list`, as `cilium endpoint list` / `cilium bpf …`.
+import { clusterConfig } from '../config/cluster-config.js';
 import { protocolName } from '../policy/index.js';
 import { CliError } from './cli-error.js';
 import { agentClient, requireRoot } from './cluster-client.js';
 import { bpfLbList } from './lb-commands.js';
 import { type Out, paint, table } from './output.js';
 import { COMMON_OPTIONS, outputFormat, parseFlags } from './parse-flags.js';
-
-/** Where the agent pins its maps (src/agent/agent.ts BPF_PIN_DIR). */
-const PIN_DIR = '/sys/fs/bpf/porin';
 
 interface EndpointRow {
   key: string;
@@ -119,7 +117,11 @@ async function bpfCtList(args: string[], out: Out): Promise<number> {
   const { values } = parseFlags(args, COMMON_OPTIONS, 'usage: porin bpf ct list [-o table|json]');
   const format = outputFormat(values, ['table', 'json'], 'table');
   const dp = await import('../datapath/index.js');
-  const map = dp.BpfMap.fromPin(`${PIN_DIR}/${dp.CONNTRACK_MAP}`, dp.CtKeyCodec, dp.CtEntryCodec);
+  const map = dp.BpfMap.fromPin(
+    `${clusterConfig().pinDir}/${dp.CONNTRACK_MAP}`,
+    dp.CtKeyCodec,
+    dp.CtEntryCodec,
+  );
   const rows = map.entries().map(([k, v]) => ({
     protocol: protocolName(k.protocol),
     source: `${k.saddr}:${k.sport}`,
@@ -164,7 +166,11 @@ async function bpfIpcacheList(args: string[], out: Out): Promise<number> {
   const { values } = parseFlags(args, COMMON_OPTIONS, 'usage: porin bpf ipcache list [-o table|json]');
   const format = outputFormat(values, ['table', 'json'], 'table');
   const dp = await import('../datapath/index.js');
-  const map = dp.BpfMap.fromPin(`${PIN_DIR}/${dp.IPCACHE_MAP}`, dp.IpcacheKeyCodec, dp.IpcacheValueCodec);
+  const map = dp.BpfMap.fromPin(
+    `${clusterConfig().pinDir}/${dp.IPCACHE_MAP}`,
+    dp.IpcacheKeyCodec,
+    dp.IpcacheValueCodec,
+  );
   const rows = map
     .entries()
     .map(([k, v]) => ({

@@ -53,6 +53,11 @@ Datapath (root):
 Services (root):
   service list [-o wide|json]   frontends and their backends with state, read from the LB maps
 
+Clusters: one per machine by default (its host is the machine's network namespace). Add
+  --host-netns NAME (or set PORIN_HOST_NETNS) to any cluster command to run or use an isolated cluster
+  whose host is the private network namespace porin-NAME: it shares nothing with other clusters.
+  down --all                    remove every Porin cluster and object on this machine
+
 Other:
   version                       print the version
   help                          this text
@@ -61,6 +66,29 @@ Other:
 `;
 
 type Command = (args: string[], out: Out) => Promise<number>;
+
+/**
+ * Takes the global `--host-netns NAME` out of argv (anywhere before a `--`) and selects that cluster for
+ * every later read of the configuration, the agent's included.
+ */
+function selectCluster(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--host-netns' || a.startsWith('--host-netns=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (!v) throw new CliError('--host-netns needs a NAME');
+      process.env.PORIN_HOST_NETNS = v;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
 
 const POLICY: Record<string, Command> = {
   validate: policyValidate,
@@ -90,8 +118,8 @@ export async function main(
   out: Out = stdoutOut(),
   err: Out = stdoutOut(process.stderr),
 ): Promise<number> {
-  const [cmd, ...rest] = argv;
   try {
+    const [cmd, ...rest] = selectCluster(argv);
     switch (cmd) {
       case undefined:
       case 'help':

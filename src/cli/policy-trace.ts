@@ -1,4 +1,5 @@
 // `porin policy trace`: the verdict for one connection and the policies behind it.
+import { apiKeyOfPolicyName, POLICY_API_KEY_NAMES } from '../kafka/api-keys.js';
 import { type SideTrace, type TraceResult, tracePolicy } from '../policy/index.js';
 import { CliError } from './cli-error.js';
 import { loadEngine } from './load-engine.js';
@@ -6,7 +7,8 @@ import { type Out, paint } from './output.js';
 import { COMMON_OPTIONS, outputFormat, parseFlags, parsePortProtocol } from './parse-flags.js';
 
 const USAGE = `usage: porin policy trace -f FILE… --from NS/POD|IP --to NS/POD|IP|FQDN --port 80/TCP
-       [--http-method M --http-path P --http-header K:V … | --dns-query NAME] [-o text|json]`;
+       [--http-method M --http-path P --http-header K:V … | --dns-query NAME |
+        --kafka-api-key NAME [--kafka-topic T …] [--kafka-client-id ID] [--kafka-api-version N]] [-o text|json]`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -18,6 +20,10 @@ const OPTIONS = {
   'http-host': { type: 'string' },
   'http-header': { type: 'string', multiple: true },
   'dns-query': { type: 'string' },
+  'kafka-api-key': { type: 'string' },
+  'kafka-api-version': { type: 'string' },
+  'kafka-client-id': { type: 'string' },
+  'kafka-topic': { type: 'string', multiple: true },
 } as const;
 
 export async function policyTrace(args: string[], out: Out): Promise<number> {
@@ -41,6 +47,7 @@ export async function policyTrace(args: string[], out: Out): Promise<number> {
   }
   const wantsHttp =
     values['http-method'] || values['http-path'] || values['http-host'] || Object.keys(headers).length > 0;
+  const kafka = kafkaQuery(values);
   const { engine, warnings } = await loadEngine(values.filename ?? []);
   const result = tracePolicy(engine, {
     from: qualify(values.from),
@@ -58,6 +65,7 @@ export async function policyTrace(args: string[], out: Out): Promise<number> {
         }
       : {}),
     ...(values['dns-query'] ? { dnsQuery: values['dns-query'] } : {}),
+    ...(kafka ? { kafka } : {}),
   });
   if (format === 'json') {
     out.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -66,6 +74,35 @@ export async function policyTrace(args: string[], out: Out): Promise<number> {
     out.write(renderTrace(result, out));
   }
   return 0;
+}
+
+/** `--kafka-api-key produce --kafka-topic empire-announce`: a Kafka request (API key by Cilium's name or number). */
+function kafkaQuery(values: {
+  'kafka-api-key'?: string;
+  'kafka-api-version'?: string;
+  'kafka-client-id'?: string;
+  'kafka-topic'?: string[];
+}) {
+  const name = values['kafka-api-key'];
+  if (name === undefined) {
+    if (values['kafka-topic'] || values['kafka-client-id'] || values['kafka-api-version'])
+      throw new CliError(
+        `--kafka-topic, --kafka-client-id and --kafka-api-version need --kafka-api-key\n${USAGE}`,
+      );
+    return undefined;
+  }
+  const apiKey = /^\d+$/.test(name) ? Number(name) : apiKeyOfPolicyName(name);
+  if (apiKey === undefined)
+    throw new CliError(`--kafka-api-key "${name}": not a Kafka API key (${POLICY_API_KEY_NAMES.join(', ')})`);
+  const version = values['kafka-api-version'] ?? '0';
+  if (!/^\d+$/.test(version) || Number(version) > 32767)
+    throw new CliError(`--kafka-api-version "${version}": not a version number`);
+  return {
+    apiKey,
+    apiVersion: Number(version),
+    clientId: values['kafka-client-id'] ?? '',
+    topics: values['kafka-topic'] ?? [],
+  };
 }
 
 function verdictWord(out: Out, v: string): string {

@@ -1,7 +1,34 @@
 // The embedded cluster's configuration: read once from the environment, then frozen and passed in.
 import { join } from 'node:path';
+import { ConfigError } from './config-error.js';
 
-export interface ClusterConfig {
+/**
+ * Where a cluster lives on the machine. A cluster either uses the machine's own network namespace as its
+ * host (`hostNetns` undefined: the `npm start` cluster), or a private network namespace that plays the
+ * host (`porin up --host-netns NAME`): then every object it makes — routes, rules, links, iptables, the
+ * agent's sockets — is inside that namespace, and everything else it makes on the machine (pod namespaces,
+ * BPF pins, cgroups, state and run directories) carries the cluster's own prefix. Two clusters never share
+ * anything, so tests run their own clusters next to a user's, and several nodes can share one machine.
+ */
+export interface ClusterPlacement {
+  /** The private network namespace playing the host (`porin-NAME`), or undefined for the machine's own. */
+  readonly hostNetns: string | undefined;
+  /** Prefix of every machine-wide object name of this cluster: `porin` or `porin-NAME`. */
+  readonly prefix: string;
+  /** Pod network namespaces are `<podNetnsPrefix><hash>`. */
+  readonly podNetnsPrefix: string;
+  /** bpffs directory holding this cluster's pinned maps. */
+  readonly pinDir: string;
+  /** cgroup v2 directory whose processes this cluster's socket programs see (the root for the machine's cluster). */
+  readonly cgroupDir: string;
+  /**
+   * The node's address inside a private host namespace (on its loopback: the node's InternalIP, which the
+   * ipcache maps to the host identity). The machine's own cluster uses the machine's first global address.
+   */
+  readonly nodeAddress: string | undefined;
+}
+
+export interface ClusterConfig extends ClusterPlacement {
   readonly stateDir: string;
   readonly runDir: string;
   readonly clusterName: string;
@@ -20,13 +47,72 @@ export interface ClusterConfig {
   readonly hostDevice: string;
   /** DNS servers for names outside the cluster zone (tests: a namespace of Porin's own). */
   readonly upstreamDns: readonly string[];
+  /** PORIN_DATAPATH=off runs the cluster without eBPF programs (no policy enforcement). */
+  readonly datapath: boolean;
+  /** Size of the shared policy map (0 = the program's default); tests use a tiny one for capacity errors. */
+  readonly policyMapMax: number;
+  /** Prometheus metrics port on 127.0.0.1 (0 = none). */
+  readonly metricsPort: number;
 }
 
-export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConfig {
-  const stateDir = env.PORIN_STATE_DIR ?? '/var/lib/porin';
+export const CGROUP_ROOT = '/sys/fs/cgroup/unified';
+export const BPFFS_ROOT = '/sys/fs/bpf';
+/** The node address of a cluster in a private host namespace, unless PORIN_NODE_IP says otherwise. */
+export const DEFAULT_NODE_ADDRESS = '172.20.0.1';
+/** A private host namespace's name: short enough for the derived names, no path characters. */
+export const HOST_NETNS_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
+
+/** Where a cluster with this host namespace name (undefined = the machine's own) puts its objects. */
+export function placement(
+  hostNetnsName: string | undefined,
+  nodeAddress = DEFAULT_NODE_ADDRESS,
+): ClusterPlacement {
+  if (hostNetnsName === undefined || hostNetnsName === '') {
+    return Object.freeze({
+      hostNetns: undefined,
+      prefix: 'porin',
+      podNetnsPrefix: 'porin-pod-',
+      pinDir: join(BPFFS_ROOT, 'porin'),
+      cgroupDir: CGROUP_ROOT,
+      nodeAddress: undefined,
+    });
+  }
+  if (!HOST_NETNS_NAME.test(hostNetnsName))
+    throw new ConfigError(
+      `--host-netns "${hostNetnsName}": use 1-31 lower-case letters, digits and dashes (the namespace becomes porin-${hostNetnsName})`,
+    );
+  const prefix = `porin-${hostNetnsName}`;
   return Object.freeze({
+    hostNetns: prefix,
+    prefix,
+    podNetnsPrefix: `${prefix}-pod-`,
+    pinDir: join(BPFFS_ROOT, prefix),
+    cgroupDir: join(CGROUP_ROOT, prefix),
+    nodeAddress,
+  });
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConfigError(`${name}="${raw}": expected a non-negative integer`);
+  return n;
+}
+
+/** The only reader of Porin's environment variables. */
+export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConfig {
+  const nodeIP = env.PORIN_NODE_IP;
+  if (nodeIP !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(nodeIP))
+    throw new ConfigError(`PORIN_NODE_IP="${nodeIP}": expected an IPv4 address`);
+  const place = placement(env.PORIN_HOST_NETNS, nodeIP);
+  const own = place.hostNetns !== undefined;
+  const stateDir = env.PORIN_STATE_DIR ?? (own ? `/var/lib/${place.prefix}` : '/var/lib/porin');
+  return Object.freeze({
+    ...place,
     stateDir,
-    runDir: env.PORIN_RUN_DIR ?? '/run/porin',
+    runDir: env.PORIN_RUN_DIR ?? (own ? `/run/${place.prefix}` : '/run/porin'),
     clusterName: env.PORIN_CLUSTER_NAME ?? 'default',
     nodeName: env.PORIN_NODE_NAME ?? 'porin-node',
     clusterCIDR: '10.244.0.0/16',
@@ -38,7 +124,20 @@ export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConf
     gateway: '169.254.1.1',
     hostDevice: 'porin0',
     upstreamDns: Object.freeze((env.PORIN_UPSTREAM_DNS ?? '').split(',').filter(Boolean)),
+    datapath: env.PORIN_DATAPATH !== 'off',
+    policyMapMax: intEnv(env, 'PORIN_POLICY_MAP_MAX', 0),
+    metricsPort: intEnv(env, 'PORIN_METRICS_PORT', 9965),
   });
+}
+
+/** The environment that makes a child `porin` process (the agent) see the same cluster. */
+export function clusterEnv(c: ClusterConfig): Record<string, string> {
+  return {
+    PORIN_STATE_DIR: c.stateDir,
+    PORIN_RUN_DIR: c.runDir,
+    ...(c.hostNetns ? { PORIN_HOST_NETNS: c.hostNetns.slice('porin-'.length) } : {}),
+    ...(c.hostNetns && c.nodeAddress ? { PORIN_NODE_IP: c.nodeAddress } : {}),
+  };
 }
 
 export const paths = (c: ClusterConfig) =>
@@ -52,4 +151,5 @@ export const paths = (c: ClusterConfig) =>
     identities: join(c.stateDir, 'identities.jsonl'),
     logs: join(c.stateDir, 'logs'),
     pods: join(c.runDir, 'pods'),
+    sandboxes: join(c.stateDir, 'sandboxes'),
   });

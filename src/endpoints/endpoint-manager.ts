@@ -1,8 +1,8 @@
 // Local endpoints in the datapath: endpoint and ipcache maps, per-endpoint policy, tc attachment — in safe order.
-import { readFileSync } from 'node:fs';
 import {
   type EndpointLinks,
   IPCACHE_F_LOCAL_ENDPOINT,
+  ifNameToIndex,
   type LxcDatapath,
   PolicyReconciler,
   type ReconcileResult,
@@ -50,7 +50,8 @@ export class EndpointManager {
    * attached — a pod never runs behind a veth whose program has no policy for it.
    */
   ready(key: string, hostVeth: string, ip: string): LocalEndpoint {
-    const ifindex = Number(readFileSync(`/sys/class/net/${hostVeth}/ifindex`, 'utf8').trim());
+    // if_nametoindex asks the kernel in this process's network namespace (/sys/class/net may show another's).
+    const ifindex = ifNameToIndex(hostVeth);
     const ep = this.engine.endpoint(key);
     if (!ep) throw new Error(`no endpoint "${key}" in the policy engine`);
     const id = this.ids.acquire(key);

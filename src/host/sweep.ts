@@ -1,7 +1,8 @@
-// Finds and removes every host object the embedded cluster made: processes, namespaces, links, routes, rules, NAT chains.
+// Finds and removes every host object a cluster made — processes, namespaces, links, routes, rules, NAT chains, pins.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClusterConfig } from '../config/cluster-config.js';
+import { BPFFS_ROOT, CGROUP_ROOT, type ClusterConfig, clusterConfig } from '../config/cluster-config.js';
+import { namedNamespaces, netnsExists, removeClusterCgroup } from './host-namespace.js';
 import { teardownHostNetwork } from './host-network.js';
 import { ipBatch, runSync } from './run-command.js';
 import { flushServiceNat } from './service-nat.js';
@@ -12,20 +13,15 @@ export interface SweepReport {
   links: string[];
 }
 
-/** The cluster's own objects only: pod sandboxes, pod host veths (`porin` + 10 hex), the DNS device pair. */
-export const NETNS_PREFIX = 'porin-';
-export const POD_NETNS = /^porin-pod-[0-9a-f]{10}$/;
+/** Pod host veths (`porin` + 10 hex) and the DNS device pair, in the machine's namespace. */
 export const CLUSTER_LINK = /^porin([0-9a-f]{10}|0|0p)$/;
 
-export function porinNamespaces(): string[] {
-  return runSync(['ip', 'netns', 'list'], { allowFail: true })
-    .split('\n')
-    .map((l) => l.split(' ')[0] ?? '')
-    .filter((n) => n.startsWith(NETNS_PREFIX));
-}
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export function clusterNamespaces(): string[] {
-  return porinNamespaces().filter((n) => POD_NETNS.test(n));
+/** The pod namespaces of one cluster: `<podNetnsPrefix><10 hex>`. */
+export function podNamespaces(c: ClusterConfig): string[] {
+  const re = new RegExp(`^${escapeRegExp(c.podNetnsPrefix)}[0-9a-f]{10}$`);
+  return namedNamespaces().filter((n) => re.test(n));
 }
 
 export function clusterLinks(): string[] {
@@ -39,7 +35,7 @@ export function clusterLinks(): string[] {
 export function isPorinProcess(pid: number): boolean {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /porin|dist\/src\/(cluster\/workloads|agent)/.test(cmd);
+    return /porin|dist\/src\/(cluster\/workloads|agent|proxy)/.test(cmd);
   } catch {
     return false;
   }
@@ -54,9 +50,28 @@ function killPid(pid: number, out: number[]): void {
   }
 }
 
-export function sweepHost(c: ClusterConfig): SweepReport {
+/** Every process inside a namespace that Porin made is Porin's (a pod's workload, an agent, a proxy). */
+function killNamespaceProcesses(ns: string, out: number[]): void {
+  for (const p of runSync(['ip', 'netns', 'pids', ns], { allowFail: true }).split('\n')) {
+    const pid = Number(p);
+    if (pid > 1 && pid !== process.pid) killPid(pid, out);
+  }
+}
+
+function deleteNamespace(ns: string, report: SweepReport): void {
+  ipBatch([`netns del ${ns}`], { force: true });
+  rmSync(join('/etc/netns', ns), { recursive: true, force: true });
+  report.namespaces.push(ns);
+}
+
+/**
+ * Removes one cluster's objects, and only its own: the processes it recorded or that run in its
+ * namespaces, its pod namespaces, then either its private host namespace (with every link, route, rule
+ * and iptables chain inside) or, for the machine's own cluster, those objects on the machine; then its
+ * pins, run directory and cgroup. Works with or without a live agent.
+ */
+export async function sweepCluster(c: ClusterConfig): Promise<SweepReport> {
   const report: SweepReport = { processes: [], namespaces: [], links: [] };
-  // 1. Processes we recorded (pid files), then anything still running inside our namespaces.
   const podsDir = join(c.runDir, 'pods');
   if (existsSync(podsDir)) {
     for (const f of readdirSync(podsDir, { recursive: true }) as string[]) {
@@ -65,30 +80,52 @@ export function sweepHost(c: ClusterConfig): SweepReport {
       if (pid > 1 && isPorinProcess(pid)) killPid(pid, report.processes);
     }
   }
-  for (const ns of clusterNamespaces()) {
-    for (const p of runSync(['ip', 'netns', 'pids', ns], { allowFail: true }).split('\n')) {
-      const pid = Number(p);
-      if (pid > 1) killPid(pid, report.processes);
+  const pods = podNamespaces(c);
+  const host = c.hostNetns && netnsExists(c.hostNetns) ? [c.hostNetns] : [];
+  for (const ns of [...pods, ...host]) killNamespaceProcesses(ns, report.processes);
+  for (const ns of pods) deleteNamespace(ns, report);
+  if (c.hostNetns) {
+    for (const ns of host) deleteNamespace(ns, report);
+  } else {
+    for (const l of clusterLinks()) {
+      ipBatch([`link del ${l}`], { force: true });
+      report.links.push(l);
     }
-  }
-  // 2. Namespaces (their veth peers go with them), remaining links, resolv.conf dirs.
-  for (const ns of clusterNamespaces()) {
-    ipBatch([`netns del ${ns}`], { force: true });
-    rmSync(join('/etc/netns', ns), { recursive: true, force: true });
-    report.namespaces.push(ns);
-  }
-  for (const l of clusterLinks()) {
-    ipBatch([`link del ${l}`], { force: true });
-    report.links.push(l);
+    flushServiceNat();
+    teardownHostNetwork(c);
   }
   if (existsSync('/etc/netns')) {
     for (const d of readdirSync('/etc/netns'))
-      if (d.startsWith(NETNS_PREFIX)) rmSync(join('/etc/netns', d), { recursive: true, force: true });
+      if (d.startsWith(c.podNetnsPrefix)) rmSync(join('/etc/netns', d), { recursive: true, force: true });
   }
-  // 3. NAT chains, routes, rules, the DNS device; pinned BPF objects; runtime files.
-  flushServiceNat();
-  teardownHostNetwork(c);
-  rmSync('/sys/fs/bpf/porin', { recursive: true, force: true });
+  rmSync(c.pinDir, { recursive: true, force: true });
   rmSync(c.runDir, { recursive: true, force: true });
+  await removeClusterCgroup(c);
+  return report;
+}
+
+/**
+ * `porin down --all`: every Porin object on the machine, whichever cluster (or test) made it — the
+ * machine's own cluster, then every namespace, pin directory, cgroup and run directory named `porin*`.
+ */
+export async function sweepAll(): Promise<SweepReport> {
+  const report = await sweepCluster(clusterConfig({}));
+  const ours = namedNamespaces().filter((n) => n.startsWith('porin'));
+  for (const ns of ours) killNamespaceProcesses(ns, report.processes);
+  // Pods before hosts: a pod's veth peer lives in its host namespace.
+  for (const ns of ours.sort((a, b) => Number(b.includes('-pod-')) - Number(a.includes('-pod-'))))
+    deleteNamespace(ns, report);
+  for (const [root, dirs] of [
+    [BPFFS_ROOT, true],
+    ['/run', true],
+    [CGROUP_ROOT, false],
+  ] as const) {
+    if (!existsSync(root)) continue;
+    for (const d of readdirSync(root)) {
+      if (!d.startsWith('porin')) continue;
+      if (dirs) rmSync(join(root, d), { recursive: true, force: true });
+      else await removeClusterCgroup({ ...clusterConfig({}), cgroupDir: join(root, d) });
+    }
+  }
   return report;
 }

@@ -3,6 +3,7 @@ export * from './direction-policy.js';
 export * from './endpoint.js';
 export * from './engine.js';
 export * from './l7-match.js';
+export * from './l7-match-kafka.js';
 export * from './matrix.js';
 export * from './policy-engine-errors.js';
 export * from './policy-entry.js';

@@ -1,9 +1,11 @@
 // `policy trace`: the verdict for one connection, egress side and ingress side, and which rules decided it.
 import { IDENTITY_WORLD, reservedName } from '../identity/index.js';
+import { apiKeyName } from '../kafka/api-keys.js';
 import type { Decision, Remote } from './direction-policy.js';
 import type { Endpoint } from './endpoint.js';
 import type { PolicyEngine } from './engine.js';
 import { type HttpRequest, matchDns, matchHttp } from './l7-match.js';
+import { type KafkaRequestFacts, matchKafka } from './l7-match-kafka.js';
 import { PolicyEngineError } from './policy-engine-errors.js';
 import { type L4Protocol, type PolicyRef, PROTOCOL_NUMBER, type RuleOrigin } from './rule.js';
 
@@ -14,6 +16,8 @@ export interface TraceQuery {
   protocol: L4Protocol;
   http?: HttpRequest;
   dnsQuery?: string;
+  /** A Kafka request: API key number, version, client id, topics (see l7-match-kafka.ts). */
+  kafka?: KafkaRequestFacts;
 }
 
 export interface TracePeer {
@@ -197,13 +201,26 @@ function evaluateL7(d: Decision, side: 'egress' | 'ingress', q: TraceQuery): L7T
             ? `DNS query ${q.dnsQuery} matches ${JSON.stringify(rules[i])}`
             : `DNS query ${q.dnsQuery} matches no rule: REFUSED`,
       });
+    } else if (type === 'kafka' && q.kafka) {
+      const m = matchKafka(rules as Parameters<typeof matchKafka>[0], q.kafka);
+      const what = `Kafka ${describeKafka(q.kafka)}`;
+      out.push({
+        type,
+        side,
+        verdict: m.allowed ? 'allowed' : 'denied',
+        ...(m.allowed && m.matched.length > 0 ? { matchedRule: m.matched.map((i) => rules[i]) } : {}),
+        rules,
+        summary: m.allowed
+          ? `${what} matches ${m.matched.map((i) => JSON.stringify(rules[i])).join(' + ') || 'the empty rule list'}`
+          : `${what} matches no rule${m.deniedTopics.length ? ` for topic ${m.deniedTopics.join(', ')}` : ''}: refused with an authorization error`,
+      });
     } else {
       out.push({
         type,
         side,
         verdict: 'not-evaluated',
         rules,
-        summary: `${type.toUpperCase()} rules apply; give the request (--http-method/--http-path or --dns-query) to evaluate them`,
+        summary: `${type.toUpperCase()} rules apply; give the request (--http-method/--http-path, --dns-query or --kafka-api-key/--kafka-topic) to evaluate them`,
       });
     }
   }
@@ -247,6 +264,11 @@ export function tracePolicy(engine: PolicyEngine, q: TraceQuery): TraceResult {
     ingress,
     ...(l7.length ? { l7 } : {}),
   };
+}
+
+function describeKafka(k: KafkaRequestFacts): string {
+  const topics = k.topics.length ? ` topic ${k.topics.join(',')}` : '';
+  return `${apiKeyName(k.apiKey)} v${k.apiVersion}${k.clientId ? ` client ${k.clientId}` : ''}${topics}`;
 }
 
 function describe(p: TracePeer): string {

@@ -171,6 +171,31 @@ describe('loadManifestText', () => {
     );
   });
 
+  it('refuses an unknown kind as kubectl does, suggesting the nearest one, and applies nothing', () => {
+    const r = loadManifestText(
+      [
+        'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolcy\nmetadata: {name: p}\nspec: {endpointSelector: {}}',
+        'apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}',
+      ].join('\n---\n'),
+      't.yaml',
+    );
+    assert.equal(r.errors.length, 1);
+    assert.equal(
+      r.errors[0]?.toString(),
+      't.yaml#1 kind: no matches for kind "CiliumNetworkPolcy" in version "cilium.io/v2": did you mean "CiliumNetworkPolicy"? (CiliumNetworkPolcy default/p)',
+    );
+    const far = loadManifestText('apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n', 'w.yaml');
+    assert.match(
+      far.errors[0]!.toString(),
+      /no matches for kind "Widget" in version "example.com\/v1": Porin reads Namespace, Pod/,
+    );
+  });
+
+  it('a known Kubernetes kind with a wrong apiVersion is an error, not a skip', () => {
+    const r = loadManifestText('apiVersion: v2\nkind: ConfigMap\nmetadata: {name: cfg}\n', 't.yaml');
+    assert.match(r.errors[0]!.toString(), /no matches for kind "ConfigMap" in version "v2"/);
+  });
+
   it('names the supported apiVersion for a known kind', () => {
     const r = loadManifestText(
       'apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: d}\n',

@@ -1,5 +1,6 @@
 // Cilium L7 rules (HTTP, DNS, Kafka, generic l7proto): Cilium's sanitizer checks with RE2 regexes.
 import RE2 from 're2';
+import { POLICY_API_KEY_NAMES } from '../kafka/api-keys.js';
 import {
   checkKnownFields,
   fieldPath,
@@ -16,42 +17,7 @@ import { mapList, validateFQDNSelector } from './validate-cilium-peers.js';
 export type L7Type = 'HTTP' | 'DNS' | 'Kafka' | 'L7';
 
 const MISMATCH = ['LOG', 'ADD', 'DELETE', 'REPLACE'] as const;
-const KAFKA_API_KEYS: ReadonlySet<string> = new Set([
-  'produce',
-  'fetch',
-  'offsets',
-  'metadata',
-  'leaderandisr',
-  'stopreplica',
-  'updatemetadata',
-  'controlledshutdown',
-  'offsetcommit',
-  'offsetfetch',
-  'findcoordinator',
-  'joingroup',
-  'heartbeat',
-  'leavegroup',
-  'syncgroup',
-  'describegroups',
-  'listgroups',
-  'saslhandshake',
-  'apiversions',
-  'createtopics',
-  'deletetopics',
-  'deleterecords',
-  'initproducerid',
-  'offsetforleaderepoch',
-  'addpartitionstotxn',
-  'addoffsetstotxn',
-  'endtxn',
-  'writetxnmarkers',
-  'txnoffsetcommit',
-  'describeacls',
-  'createacls',
-  'deleteacls',
-  'describeconfigs',
-  'alterconfigs',
-]);
+const KAFKA_API_KEYS: ReadonlySet<string> = new Set(POLICY_API_KEY_NAMES);
 const KAFKA_TOPIC = /^[a-zA-Z0-9._-]+$/;
 
 export interface L7Result {

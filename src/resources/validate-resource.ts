@@ -33,6 +33,61 @@ export const SUPPORTED_KINDS: Readonly<Record<ResourceKind, KindInfo>> = {
   CiliumClusterwideNetworkPolicy: { apiVersion: 'cilium.io/v2', validate: validateCiliumPolicy },
 };
 
+/**
+ * Kinds a Kubernetes API server knows but Porin has no use for: applied manifests often carry them
+ * (a ServiceAccount next to a Deployment), so they are skipped with a warning, as long as kind and
+ * apiVersion are a real pair. Anything else is an error, as kubectl reports a kind no server knows.
+ */
+const KNOWN_UNUSED_KINDS: Readonly<Record<string, readonly string[]>> = {
+  ConfigMap: ['v1'],
+  ServiceAccount: ['v1'],
+  PersistentVolumeClaim: ['v1'],
+  PersistentVolume: ['v1'],
+  LimitRange: ['v1'],
+  ResourceQuota: ['v1'],
+  ReplicationController: ['v1'],
+  DaemonSet: ['apps/v1'],
+  StatefulSet: ['apps/v1'],
+  ReplicaSet: ['apps/v1'],
+  Job: ['batch/v1'],
+  CronJob: ['batch/v1'],
+  Ingress: ['networking.k8s.io/v1'],
+  IngressClass: ['networking.k8s.io/v1'],
+  Role: ['rbac.authorization.k8s.io/v1'],
+  RoleBinding: ['rbac.authorization.k8s.io/v1'],
+  ClusterRole: ['rbac.authorization.k8s.io/v1'],
+  ClusterRoleBinding: ['rbac.authorization.k8s.io/v1'],
+  HorizontalPodAutoscaler: ['autoscaling/v2', 'autoscaling/v1'],
+  PodDisruptionBudget: ['policy/v1'],
+  CustomResourceDefinition: ['apiextensions.k8s.io/v1'],
+};
+
+/** Levenshtein distance, for "did you mean" on kind names (short strings only). */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+function unknownKindMessage(kind: string, apiVersion: unknown): string {
+  const version = typeof apiVersion === 'string' && apiVersion ? apiVersion : '(no apiVersion)';
+  const known = [...Object.keys(SUPPORTED_KINDS), ...Object.keys(KNOWN_UNUSED_KINDS)];
+  const near = known
+    .map((k) => ({ k, d: distance(k.toLowerCase(), kind.toLowerCase()) }))
+    .filter((x) => x.d <= Math.max(2, Math.floor(kind.length / 5)))
+    .sort((a, b) => a.d - b.d)[0];
+  const hint = near ? `did you mean "${near.k}"?` : `Porin reads ${Object.keys(SUPPORTED_KINDS).join(', ')}`;
+  return `no matches for kind "${kind}" in version "${version}": ${hint}`;
+}
+
 export interface ResourceContext {
   source: SourceLocation;
   /** Namespace for namespaced objects that do not name one. */
@@ -74,16 +129,10 @@ export function validateResource(
     return { issues: [issue('error', 'kind', 'kind is required (e.g. "kind: Pod")')] };
   }
   if (!Object.hasOwn(SUPPORTED_KINDS, kind)) {
-    return {
-      issues: [
-        issue(
-          'warning',
-          '',
-          `ignored: Porin does not use kind ${kind}`,
-          describeObject(kind, value, true, ctx.namespace),
-        ),
-      ],
-    };
+    const obj = describeObject(kind, value, true, ctx.namespace);
+    if (typeof apiVersion === 'string' && KNOWN_UNUSED_KINDS[kind]?.includes(apiVersion))
+      return { issues: [issue('warning', '', `ignored: Porin does not use kind ${kind}`, obj)] };
+    return { issues: [issue('error', 'kind', unknownKindMessage(kind, apiVersion), obj)] };
   }
   const info = SUPPORTED_KINDS[kind as ResourceKind];
   const namespaced = NAMESPACED_KINDS.has(kind as ResourceKind);

@@ -1,9 +1,12 @@
-// Runs the real `porin` command against a throwaway state directory and inspects what is left on the host.
+// Runs the real `porin` command against an isolated cluster of the test's own (a private host netns) and inspects it.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { netnsName } from '../../src/cluster/runtime/index.js';
+import { type ClusterConfig, clusterConfig } from '../../src/config/cluster-config.js';
+import { sweepCluster } from '../../src/host/index.js';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(REPO, 'bin', 'porin.js');
@@ -14,28 +17,81 @@ export interface Run {
   stderr: string;
 }
 
+/** Test clusters are named `t<pid of the test process, base 36>-<4 hex>`: a dead owner marks a leftover. */
+const TEST_CLUSTER = /^porin-(t([0-9a-z]+)-[0-9a-f]{4})$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what test clusters of dead test processes left behind (a killed run): their namespaces, pins and
+ * cgroups. Clusters of live test processes — another test file running concurrently — are left alone.
+ */
+export async function sweepStaleTestClusters(): Promise<string[]> {
+  const names = new Set<string>();
+  const consider = (n: string) => {
+    const m = TEST_CLUSTER.exec(n.replace(/-pod-[0-9a-f]{10}$/, ''));
+    if (m && !alive(Number.parseInt(m[2]!, 36))) names.add(m[1]!);
+  };
+  for (const l of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n'))
+    consider(l.split(' ')[0] ?? '');
+  for (const dir of ['/sys/fs/bpf', '/sys/fs/cgroup/unified'])
+    if (existsSync(dir))
+      for (const d of execFileSync('ls', [dir], { encoding: 'utf8' }).split('\n')) consider(d);
+  for (const name of names) await sweepCluster(clusterConfig({ PORIN_HOST_NETNS: name }));
+  return [...names];
+}
+
+/** Once per test process, before its first cluster: leftovers of killed runs go (by prefix, dead owners only). */
+let stale: Promise<unknown> | undefined;
+
 export class ClusterHarness {
   readonly stateDir: string;
   readonly runDir: string;
+  /** The cluster's name: its host is the private network namespace `porin-<name>`. */
+  readonly name = `t${process.pid.toString(36)}-${Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0')}`;
+  readonly config: ClusterConfig;
 
   constructor(private readonly extraEnv: Record<string, string> = {}) {
     const base = mkdtempSync(join(tmpdir(), 'porin-test-'));
     this.stateDir = join(base, 'state');
     this.runDir = join(base, 'run');
+    this.config = clusterConfig(this.env);
   }
 
   get env(): NodeJS.ProcessEnv {
     return {
       ...process.env,
       ...this.extraEnv,
+      PORIN_HOST_NETNS: this.name,
       PORIN_STATE_DIR: this.stateDir,
       PORIN_RUN_DIR: this.runDir,
       NO_COLOR: '1',
     };
   }
 
-  porin(args: string[], timeoutMs = 180_000): Promise<Run> {
-    return new Promise((resolve, reject) => {
+  /** The cluster's private host network namespace. */
+  get hostNetns(): string {
+    return this.config.hostNetns!;
+  }
+
+  /** A pod's network namespace, from its uid. */
+  podNetns(uid: string): string {
+    return netnsName(this.config.podNetnsPrefix, uid);
+  }
+
+  async porin(args: string[], timeoutMs = 180_000): Promise<Run> {
+    stale ??= sweepStaleTestClusters().catch(() => undefined);
+    await stale;
+    return await new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [BIN, ...args], {
         cwd: REPO,
         env: this.env,
@@ -64,26 +120,35 @@ export class ClusterHarness {
     return r.stdout;
   }
 
-  /** Always runs: `porin down`, then removes the temporary directories. */
+  /** `ip ARGS` inside the cluster's host namespace. */
+  hostIp(...args: string[]): string {
+    return execFileSync('ip', ['-n', this.hostNetns, ...args], { encoding: 'utf8' });
+  }
+
+  /** What of this cluster exists on the machine (all empty once it is down). */
+  state(): ClusterState {
+    return clusterState(this.config);
+  }
+
+  /** Always runs: `porin down` (this cluster only), then removes the temporary directories. */
   async cleanup(): Promise<void> {
     await this.porin(['down']).catch(() => undefined);
+    // Belt and braces: a cluster whose agent hung is still swept by prefix.
+    await sweepCluster(this.config).catch(() => undefined);
     rmSync(join(this.stateDir, '..'), { recursive: true, force: true });
   }
 }
 
-/** Every host object with a Porin name, for "the host is clean" checks. */
-export interface HostState {
-  namespaces: string[];
-  links: string[];
-  rules: string[];
-  table2004: string[];
-  blackholes: string[];
-  natChains: string[];
+/** One cluster's objects on the machine, for "nothing leaked" checks. */
+export interface ClusterState {
+  hostNetns: string[];
+  podNamespaces: string[];
   processes: string[];
   pins: string[];
+  cgroup: boolean;
 }
 
-export function porinHostState(): HostState {
+export function clusterState(c: ClusterConfig): ClusterState {
   const sh = (cmd: string) => {
     try {
       return execFileSync('sh', ['-c', cmd], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -91,25 +156,58 @@ export function porinHostState(): HostState {
       return [];
     }
   };
+  const netns = sh('ip netns list').map((l) => l.split(' ')[0]!);
+  const host = c.hostNetns!;
   return {
-    namespaces: sh("ip netns list | grep '^porin' || true"),
-    links: sh("ip -o link show | grep -o 'porin[^:@ ]*' || true"),
-    rules: sh("ip rule show | grep 'lookup 2004' || true"),
-    table2004: sh('ip route show table 2004 || true'),
-    blackholes: sh("ip route show | grep -E 'blackhole (10.244.0.0/16|10.96.0.0/16)' || true"),
-    natChains: sh("iptables-save -t nat | grep -E '^:PORIN|PORIN-SERVICES' || true"),
-    processes: sh("pgrep -af 'dist/src/(agent|cluster/workloads)/main.js' || true"),
-    pins: sh('ls /sys/fs/bpf/porin 2>/dev/null || true'),
+    hostNetns: netns.filter((n) => n === host),
+    podNamespaces: netns.filter((n) => n.startsWith(c.podNetnsPrefix)),
+    // `pid command line` of every process whose network namespace is one of this cluster's
+    processes: [host, ...netns.filter((n) => n.startsWith(c.podNetnsPrefix))].flatMap((n) =>
+      sh(`ip netns pids ${n} 2>/dev/null || true`).map((pid) => `${pid} ${commandLine(pid)}`),
+    ),
+    pins: sh(`ls ${c.pinDir} 2>/dev/null || true`),
+    cgroup: existsSync(c.cgroupDir),
   };
 }
 
-export const CLEAN_HOST: HostState = {
-  namespaces: [],
-  links: [],
-  rules: [],
-  table2004: [],
-  blackholes: [],
-  natChains: [],
+function commandLine(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+export const GONE: ClusterState = {
+  hostNetns: [],
+  podNamespaces: [],
   processes: [],
   pins: [],
+  cgroup: false,
 };
+
+/**
+ * The machine's own network state that an isolated cluster must never change: routes of every table,
+ * rules, iptables, links named porin*. Compared before and after a test.
+ */
+export function machineNetworkState(): string {
+  const sh = (argv: string[]) => {
+    try {
+      return execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+    } catch {
+      return '';
+    }
+  };
+  return [
+    sh(['ip', 'route', 'show', 'table', 'all']),
+    sh(['ip', 'rule', 'show']),
+    sh(['iptables-save', '-t', 'nat'])
+      .replace(/^#.*$/gm, '')
+      .replace(/\[\d+:\d+\]/g, ''),
+    sh(['ip', '-o', 'link', 'show'])
+      .split('\n')
+      .filter((l) => / porin/.test(l))
+      .map((l) => l.replace(/^\d+:\s+/, '').split(':')[0])
+      .join('\n'),
+  ].join('\n---\n');
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CLEAN_HOST, ClusterHarness, porinHostState } from './cluster-harness.js';
+import { ClusterHarness, GONE } from './cluster-harness.js';
 
 const root = process.getuid?.() === 0;
 
@@ -21,7 +21,7 @@ describe('embedded cluster: crash recovery', { skip: !root && 'needs root' }, ()
   it('an agent killed while running comes back with the same pods, addresses and processes', async () => {
     await h.ok(['up', '-f', 'examples/starwars']);
     const before = JSON.parse(await h.ok(['get', 'pods', '-o', 'json'])) as PodList;
-    const workloads = porinHostState().processes.filter((p) => p.includes('workloads'));
+    const workloads = h.state().processes.filter((p) => p.includes('workloads'));
     process.kill(agentPid(h), 'SIGKILL'); // the agent this test started
     await new Promise((r) => setTimeout(r, 300));
     await h.ok(['up']);
@@ -29,13 +29,14 @@ describe('embedded cluster: crash recovery', { skip: !root && 'needs root' }, ()
     const ips = (l: PodList) => Object.fromEntries(l.items.map((p) => [p.metadata.name, p.status?.podIP]));
     assert.deepEqual(ips(afterPods), ips(before));
     assert.deepEqual(
-      porinHostState()
+      h
+        .state()
         .processes.filter((p) => p.includes('workloads'))
         .sort(),
       workloads.sort(),
       'workloads adopted, not started twice',
     );
-    assert.equal(porinHostState().namespaces.length, 4);
+    assert.equal(h.state().podNamespaces.length, 4);
     const out = await h.ok([
       'exec',
       'tiefighter',
@@ -60,7 +61,7 @@ describe('embedded cluster: crash recovery', { skip: !root && 'needs root' }, ()
     const ips = pods.items.map((p) => p.status?.podIP);
     assert.equal(pods.items.length, 9 + 4);
     assert.equal(new Set(ips).size, ips.length, 'no address handed out twice');
-    assert.equal(porinHostState().namespaces.length, pods.items.length, 'one namespace per pod, none leaked');
+    assert.equal(h.state().podNamespaces.length, pods.items.length, 'one namespace per pod, none leaked');
     const ipamDir = join(h.stateDir, 'ipam', 'porin');
     const allocated = readdirCount(ipamDir);
     assert.equal(allocated, pods.items.length, 'one IPAM reservation per pod');
@@ -69,7 +70,7 @@ describe('embedded cluster: crash recovery', { skip: !root && 'needs root' }, ()
   it('`porin down` after crashes still leaves the host clean', async () => {
     process.kill(agentPid(h), 'SIGKILL');
     await h.ok(['down']);
-    assert.deepEqual(porinHostState(), CLEAN_HOST);
+    assert.deepEqual(h.state(), GONE);
   });
 });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -87,8 +88,12 @@ describe('flows: observe, durable history, metrics, policy logging', { skip: !ro
     // Counters start at zero with the (restarted) agent: make one drop now.
     await h.porin(['exec', 'xwing', '--', 'curl', '-s', '-m', '1', 'deathstar/v1']);
     await new Promise((r) => setTimeout(r, 300));
-    const res = await fetch('http://127.0.0.1:9965/metrics');
-    const text = await res.text();
+    // The Prometheus endpoint listens on the loopback of the cluster's host: scrape it from there.
+    const text = execFileSync(
+      'ip',
+      ['netns', 'exec', h.hostNetns, 'curl', '-s', '-m', '5', 'http://127.0.0.1:9965/metrics'],
+      { encoding: 'utf8' },
+    );
     const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
     assert.ok(value(/^hubble_drop_total\{reason="POLICY_DENIED",protocol="TCP"\} (\d+)/m) >= 1);
     assert.ok(value(/^porin_endpoints (\d+)/m) >= 4);

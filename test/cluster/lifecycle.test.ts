@@ -2,15 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CLEAN_HOST, ClusterHarness, porinHostState } from './cluster-harness.js';
+import { ClusterHarness, GONE, machineNetworkState } from './cluster-harness.js';
 
 // Pods are real network namespaces, CNI-wired, running real processes: root only (CI runs as root).
 const root = process.getuid?.() === 0;
 
 describe('embedded cluster: Star Wars lifecycle', { skip: !root && 'needs root' }, () => {
   const h = new ClusterHarness();
+  let machine = '';
   before(async () => {
-    assert.deepEqual(porinHostState(), CLEAN_HOST, 'the host must start clean (another cluster running?)');
+    machine = machineNetworkState();
+    assert.deepEqual(h.state(), GONE, 'a new cluster starts from nothing');
     await h.ok(['up', '-f', 'examples/starwars']);
   });
   after(() => h.cleanup());
@@ -56,7 +58,7 @@ describe('embedded cluster: Star Wars lifecycle', { skip: !root && 'needs root' 
     const out = await h.ok(['up', '-f', 'examples/starwars']);
     assert.match(out, /agent already running/);
     assert.match(out, /pod\/tiefighter unchanged/);
-    assert.equal(porinHostState().namespaces.length, 4);
+    assert.equal(h.state().podNamespaces.length, 4);
   });
 
   it('deleting a Deployment pod replaces it; deleting a bare pod removes its namespace', async () => {
@@ -76,7 +78,7 @@ describe('embedded cluster: Star Wars lifecycle', { skip: !root && 'needs root' 
       2,
       'the Deployment keeps 2 replicas',
     );
-    assert.equal(porinHostState().namespaces.length, 3);
+    assert.equal(h.state().podNamespaces.length, 3);
   });
 
   it('logs show the workload output', async () => {
@@ -93,9 +95,17 @@ describe('embedded cluster: Star Wars lifecycle', { skip: !root && 'needs root' 
     assert.equal(s.pods.ready, s.pods.total);
   });
 
-  it('`porin down` leaves the host clean', async () => {
+  it('the cluster lives in its own host namespace: routes, rules and devices are there, not on the machine', () => {
+    assert.match(h.hostIp('route', 'show'), /blackhole 10\.244\.0\.0\/16/);
+    assert.match(h.hostIp('rule', 'show'), /lookup 2004/);
+    assert.match(h.hostIp('-o', 'link', 'show'), /porin0/);
+    assert.equal(machineNetworkState(), machine, "the machine's routes, rules, NAT and links are untouched");
+  });
+
+  it('`porin down` removes the cluster and only it', async () => {
     await h.ok(['down']);
-    assert.deepEqual(porinHostState(), CLEAN_HOST);
+    assert.deepEqual(h.state(), GONE);
+    assert.equal(machineNetworkState(), machine, "the machine's routes, rules, NAT and links are untouched");
     assert.throws(() => readFileSync(join(h.stateDir, 'agent.log')), /ENOENT/, 'state removed');
   });
 });

@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { netnsName } from '../../src/cluster/runtime/index.js';
 import { ClusterHarness, REPO } from './cluster-harness.js';
 
 const root = process.getuid?.() === 0;
@@ -75,8 +74,8 @@ describe('datapath: enforcement while the agent restarts', { skip: !root && 'nee
 
   it('a continuous probe across an agent crash and restart sees no unexpected verdict, and connections survive', async () => {
     const target = pod('deathstar-').status.podIP;
-    const tie = probeFrom(netnsName(pod('tiefighter').metadata.uid), target, 6000);
-    const xw = probeFrom(netnsName(pod('xwing').metadata.uid), target, 6000);
+    const tie = probeFrom(h.podNetns(pod('tiefighter').metadata.uid), target, 6000);
+    const xw = probeFrom(h.podNetns(pod('xwing').metadata.uid), target, 6000);
     await new Promise((r) => setTimeout(r, 1500));
     process.kill(Number(readFileSync(join(h.runDir, 'agent.pid'), 'utf8')), 'SIGKILL'); // the agent this test started
     await new Promise((r) => setTimeout(r, 500));

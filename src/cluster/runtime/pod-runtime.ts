@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../../config/cluster-config.js';
-import { clusterNamespaces, ipBatch, runSync } from '../../host/index.js';
+import { ipBatch, podNamespaces, runSync } from '../../host/index.js';
 import type { Container, Pod, PodStatus } from '../../resources/index.js';
 import { ProcessSupervisor } from './process-supervisor.js';
 import { waitReady } from './readiness.js';
@@ -56,6 +56,10 @@ export class PodRuntime {
     );
   }
 
+  private netnsName(uid: string): string {
+    return netnsName(this.deps.config.podNetnsPrefix, uid);
+  }
+
   start(): void {
     this.supervisor.start();
   }
@@ -83,12 +87,8 @@ export class PodRuntime {
     for (const rec of this.sandboxes.all())
       if (!wanted.has(rec.uid)) await this.enqueue(rec.uid, () => this.teardown(rec));
     const ours = new Set(this.sandboxes.all().map((r) => r.netns));
-    for (const ns of clusterNamespaces()) {
-      if (
-        ns.startsWith('porin-pod-') &&
-        !ours.has(ns) &&
-        !pods.some((p) => netnsName(p.metadata.uid!) === ns)
-      ) {
+    for (const ns of podNamespaces(this.deps.config)) {
+      if (!ours.has(ns) && !pods.some((p) => this.netnsName(p.metadata.uid!) === ns)) {
         ipBatch([`netns del ${ns}`], { force: true });
       }
     }
@@ -111,7 +111,7 @@ export class PodRuntime {
       uid,
       namespace: pod.metadata.namespace ?? 'default',
       name: pod.metadata.name,
-      netns: netnsName(uid),
+      netns: this.netnsName(uid),
     };
     return this.enqueue(uid, () => this.teardown(rec));
   }
@@ -120,9 +120,9 @@ export class PodRuntime {
     if (!this.known.has(pod.metadata.uid!)) return;
     const uid = pod.metadata.uid!;
     const ns = pod.metadata.namespace ?? 'default';
-    const netns = netnsName(uid);
+    const netns = this.netnsName(uid);
     let rec = this.sandboxes.all().find((r) => r.uid === uid);
-    const exists = clusterNamespaces().includes(netns);
+    const exists = podNamespaces(this.deps.config).includes(netns);
     if (!rec?.ip || !exists) {
       // A record without an address means an ADD was interrupted (agent crash): DEL first, as the CNI
       // spec asks of runtimes, so the retried ADD starts from nothing.

@@ -15,8 +15,9 @@ export function sandboxHash(uid: string): string {
   return createHash('sha256').update(uid).digest('hex').slice(0, 10);
 }
 
-export function netnsName(uid: string): string {
-  return `porin-pod-${sandboxHash(uid)}`;
+/** A pod's network namespace: the cluster's pod prefix (`porin-pod-`, `porin-NAME-pod-`) and a hash of its uid. */
+export function netnsName(podNetnsPrefix: string, uid: string): string {
+  return `${podNetnsPrefix}${sandboxHash(uid)}`;
 }
 
 export function netnsPath(netns: string): string {

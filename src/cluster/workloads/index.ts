@@ -1,4 +1,4 @@
-// Built-in container programs (serve, deathstar, idle) and the mapping from a pod's container to the process to run.
+// Built-in container programs (serve, deathstar, kafka, idle) and the mapping from a pod's container to the process to run.
 export { type AgnhostMapping, agnhostMapping } from './agnhost-args.js';
 export {
   DEATHSTAR_INFO,
@@ -10,6 +10,12 @@ export {
 } from './deathstar.js';
 export { startIdle } from './idle.js';
 export { type ImageRef, parseImageRef } from './image-ref.js';
+export {
+  type BrokerEnvResult,
+  brokerOptionsFromEnv,
+  type KafkaBrokerOptions,
+} from './kafka/broker-options.js';
+export { BROKER_API_VERSIONS, type KafkaBroker, startKafkaBroker } from './kafka/kafka-broker.js';
 export { parseWorkloadArgs, WORKLOAD_USAGE, type WorkloadArgs } from './parse-workload-args.js';
 export type { Listener, PodIdentity, RunningWorkload, WorkloadKind } from './running-workload.js';
 export { type EchoReport, type ServeOptions, startServe } from './serve.js';

@@ -1,7 +1,9 @@
-// Entry point of the built-in container programs: `node dist/src/cluster/workloads/main.js <serve|deathstar|idle> [flags]`.
+// Entry point of the built-in container programs: `node dist/src/cluster/workloads/main.js <serve|deathstar|kafka|idle> [flags]`.
 import os from 'node:os';
 import { startDeathstar } from './deathstar.js';
 import { startIdle } from './idle.js';
+import { brokerOptionsFromEnv } from './kafka/broker-options.js';
+import { startKafkaBroker } from './kafka/kafka-broker.js';
 import { parseWorkloadArgs, type WorkloadArgs } from './parse-workload-args.js';
 import type { RunningWorkload } from './running-workload.js';
 import { startServe } from './serve.js';
@@ -36,6 +38,12 @@ async function start(args: WorkloadArgs): Promise<RunningWorkload> {
           },
         }),
       });
+    case 'kafka': {
+      // The broker honours the usual Kafka images' variables (advertised host, topics to create).
+      const { options, warnings } = brokerOptionsFromEnv(process.env);
+      for (const w of warnings) log('warning', { message: w });
+      return startKafkaBroker({ ...options, port: args.port, bind: args.bind, log });
+    }
     case 'idle':
       return startIdle();
   }

@@ -9,7 +9,7 @@ import { parseImageRef } from './image-ref.js';
 export interface ContainerWorkload {
   /** `built-in` runs `node main.js <workload> …`; `command` runs the container's command + args as given. */
   readonly source: 'built-in' | 'command';
-  readonly workload: 'serve' | 'deathstar' | 'idle' | 'command';
+  readonly workload: 'serve' | 'deathstar' | 'kafka' | 'idle' | 'command';
   /** What to execute inside the pod's network namespace (argv[0] is looked up on PATH like execvp does). */
   readonly argv: string[];
   /** To set over the runtime's base environment: the container's `env` plus POD_NAME, POD_NAMESPACE, HOSTNAME. */
@@ -38,6 +38,14 @@ const CLIENT_IMAGES = new Set([
   'pause',
   'ubuntu',
   'debian',
+  'kafkaclient',
+]);
+/** Kafka broker images (Cilium's Kafka example runs wurstmeister/kafka) → the built-in broker. */
+const KAFKA_IMAGES = new Set([
+  'wurstmeister/kafka',
+  'bitnami/kafka',
+  'apache/kafka',
+  'confluentinc/cp-kafka',
 ]);
 /** Servers that listen without declaring ports. */
 const IMPLICIT_PORTS: Record<string, number[]> = { nginx: [80], httpd: [80] };
@@ -46,11 +54,13 @@ const IMPLICIT_PORTS: Record<string, number[]> = { nginx: [80], httpd: [80] };
  * The mapping, first match wins:
  * 1. Star Wars demo images (`docker.io/cilium/starwars*`, `quay.io/cilium/starwars*`) → deathstar on the first
  *    declared containerPort (default 80);
- * 2. agnhost (`…/agnhost`) → its subcommand's stand-in (`netexec` → serve HTTP+UDP, `serve-hostname`, `pause` → idle…);
- * 3. a `command` whose program exists on this host → that command and `args`, as is;
- * 4. declared containerPorts → serve on them (TCP as HTTP echo, UDP as UDP echo; SCTP cannot be served here);
- * 5. known servers that declare nothing (nginx, httpd) → serve on their usual port;
- * 6. idle — with a warning unless the image is a known client (busybox, curl, alpine, netshoot, json-mock…).
+ * 2. Kafka broker images (`wurstmeister/kafka`, `bitnami/kafka`, `apache/kafka`, `confluentinc/cp-kafka`) → the
+ *    built-in broker on the first declared containerPort (default 9092), configured by the image's usual variables;
+ * 3. agnhost (`…/agnhost`) → its subcommand's stand-in (`netexec` → serve HTTP+UDP, `serve-hostname`, `pause` → idle…);
+ * 4. a `command` whose program exists on this host → that command and `args`, as is;
+ * 5. declared containerPorts → serve on them (TCP as HTTP echo, UDP as UDP echo; SCTP cannot be served here);
+ * 6. known servers that declare nothing (nginx, httpd) → serve on their usual port;
+ * 7. idle — with a warning unless the image is a known client (busybox, curl, alpine, netshoot, json-mock…).
  */
 export function workloadForContainer(
   container: Container,
@@ -66,7 +76,10 @@ export function workloadForContainer(
   const warnings: string[] = [];
   const node = options.nodePath ?? process.execPath;
   const main = options.mainPath ?? fileURLToPath(new URL('./main.js', import.meta.url));
-  const builtIn = (workload: 'serve' | 'deathstar' | 'idle', flags: string[]): ContainerWorkload => ({
+  const builtIn = (
+    workload: 'serve' | 'deathstar' | 'kafka' | 'idle',
+    flags: string[],
+  ): ContainerWorkload => ({
     source: 'built-in',
     workload,
     argv: [node, main, workload, '--name', podName, '--namespace', namespace, ...flags],
@@ -80,6 +93,10 @@ export function workloadForContainer(
     image.repository.startsWith('cilium/starwars')
   ) {
     return builtIn('deathstar', ['--port', String(ports[0]?.containerPort ?? 80)]);
+  }
+
+  if (KAFKA_IMAGES.has(image.repository)) {
+    return builtIn('kafka', ['--port', String(ports[0]?.containerPort ?? 9092)]);
   }
 
   const commandLine = [...(container.command ?? []), ...(container.args ?? [])];
