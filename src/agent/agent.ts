@@ -10,24 +10,26 @@ import { workloadForContainer } from '../cluster/workloads/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
-import { ensureBpffs, ensureHostNetwork, sweepCluster } from '../host/index.js';
+import { ensureBpffs, ensureHostNetwork, netnsPath, sweepCluster } from '../host/index.js';
 import { FileIdentityStore } from '../identity/index.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
 import { clusterDefaults, hostAddress } from './cluster-defaults.js';
 import { cniPort } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
+import { deviceAddresses } from './device-addresses.js';
 import { FlowAuditor } from './flow-auditor.js';
 import { FlowPipeline } from './flow-pipeline.js';
+import { registerLbRoutes } from './lb-routes.js';
+import { LoadBalancer } from './load-balancer.js';
 import { PolicySync } from './policy-sync.js';
-import { ServiceNatSync } from './service-nat-sync.js';
 
 export class Agent {
   store!: ObjectStore;
   private runtime!: PodRuntime;
   private controllers!: ControllerManager;
   private dns!: ClusterDnsServer;
-  private nat!: ServiceNatSync;
+  lb: LoadBalancer | undefined;
   private api!: ApiServer;
   private flows: FlowPipeline | undefined;
   engine!: PolicyEngine;
@@ -65,25 +67,18 @@ export class Agent {
     this.store = await FileObjectStore.open(p.store);
     await this.store.apply(clusterDefaults(c));
 
-    this.controllers = new ControllerManager(this.store);
+    this.controllers = new ControllerManager(this.store, { lbPool: c.lbPool });
     this.controllers.start();
 
     this.dns = new ClusterDnsServer({
-      address: c.dnsServiceIP,
+      address: c.dnsBackendIP,
+      nameserverAddresses: [c.dnsServiceIP],
       port: 53,
       zone: c.dnsZone,
       upstreams: [...c.upstreamDns],
     });
     await this.dns.start();
 
-    this.nat = new ServiceNatSync(
-      async () => ({
-        services: (await this.store.list('Service')).items as Service[],
-        slices: (await this.store.list('EndpointSlice')).items as EndpointSlice[],
-      }),
-      new Set([c.dnsServiceIP]),
-      (m) => this.error(m),
-    );
     const refreshDns = () => {
       if (this.dnsTimer) return;
       this.dnsTimer = setTimeout(async () => {
@@ -103,7 +98,6 @@ export class Agent {
     for (const kind of ['Service', 'EndpointSlice'] as const) {
       this.unwatch.push(
         this.store.watch({ kind }, undefined, () => {
-          this.nat.trigger();
           refreshDns();
         }),
       );
@@ -141,6 +135,24 @@ export class Agent {
     const auditor = new FlowAuditor(auditEngine, (p) => this.policy.isAudit(p));
     await this.policy.start();
 
+    // Services: the eBPF load balancer (socket LB for pods and the host, packet LB on lbDevices) is
+    // in place before any pod starts, so a pod's first connection to a ClusterIP is already translated.
+    if (this.datapath) {
+      const hostIP = c.nodeAddress ?? hostAddress();
+      this.lb = await LoadBalancer.start({
+        store: this.store,
+        pinDir: c.pinDir,
+        cgroupPath: c.cgroupDir,
+        hostNetns: c.hostNetns ? netnsPath(c.hostNetns) : null,
+        nodeName: c.nodeName,
+        nodeAddresses: [...(hostIP ? [hostIP] : []), ...deviceAddresses(c.lbDevices)],
+        externalDevices: c.lbDevices,
+        algorithm: c.lbAlgorithm,
+        maglevTableSize: c.maglevTableSize,
+        log: (m) => this.error(m),
+      });
+    } else this.log('datapath disabled: services are not load balanced');
+
     const hostIP = hostAddress();
     this.runtime = new PodRuntime({
       config: c,
@@ -155,8 +167,14 @@ export class Agent {
         }
       },
       log: (m) => this.log(m),
-      sandboxReady: (pod, rec) => this.policy.sandboxReady(pod, rec),
-      sandboxGone: (rec) => this.policy.sandboxGone(rec),
+      sandboxReady: (pod, rec) => {
+        this.lb?.sandboxReady(rec.uid, netnsPath(rec.netns));
+        return this.policy.sandboxReady(pod, rec);
+      },
+      sandboxGone: (rec) => {
+        this.lb?.sandboxGone(rec.uid);
+        return this.policy.sandboxGone(rec);
+      },
       stateDir: c.stateDir,
       runDir: c.runDir,
       ...(hostIP ? { hostIP } : {}),
@@ -164,6 +182,7 @@ export class Agent {
     this.runtime.start();
     const pods = (await this.store.list('Pod')).items as Pod[];
     await this.runtime.resync(pods);
+    this.lb?.finishNetnsResync();
     for (const pod of pods) this.podSpecs.set(pod.metadata.uid!, JSON.stringify(pod.spec));
     this.unwatch.push(
       this.store.watch({ kind: 'Pod' }, undefined, (ev) => {
@@ -204,6 +223,7 @@ export class Agent {
       });
       return { accepted: true };
     });
+    registerLbRoutes(this.api, () => this.lb);
     registerDebugRoutes(this.api, {
       appliedRevision: () => this.policy.appliedRevision,
       engine: this.engine,
@@ -217,6 +237,7 @@ export class Agent {
       this.endpoints,
       this.store,
       auditor,
+      () => this.lb?.sync.index,
     );
     await this.flows.start(this.api);
     this.policy.onRegeneration = (seconds) => this.flows?.metrics.observeRegeneration(seconds);
@@ -233,7 +254,6 @@ export class Agent {
     gauges();
     this.timers.push(setInterval(gauges, 5000));
     await this.api.listen();
-    this.nat.trigger();
     refreshDns();
     this.log(`agent ${process.pid} ready: node ${c.nodeName}, pod CIDR ${c.podCIDR}, DNS ${c.dnsServiceIP}`);
   }
@@ -248,9 +268,17 @@ export class Agent {
       components: [
         { name: 'store', ok: true, message: paths(this.config).store },
         { name: 'controllers', ok: true, message: 'deployments, services, endpointslices' },
-        { name: 'cluster-dns', ok: true, message: `${this.config.dnsServiceIP}:53 (${JSON.stringify(dns)})` },
+        {
+          name: 'cluster-dns',
+          ok: true,
+          message: `${this.config.dnsServiceIP}:53 → ${this.config.dnsBackendIP}:53 (${JSON.stringify(dns)})`,
+        },
         { name: 'cni', ok: true, message: `porin plugin, ${sandboxes.length} sandbox(es)` },
-        { name: 'service-nat', ok: true, message: 'iptables PORIN-SERVICES (until the eBPF load balancer)' },
+        this.lb?.status() ?? {
+          name: 'load-balancer',
+          ok: false,
+          message: 'disabled with the datapath: services are not load balanced',
+        },
         {
           name: 'datapath',
           ok: this.datapath !== undefined,
@@ -269,7 +297,7 @@ export class Agent {
     await this.api?.close();
     await this.flows?.stop();
     for (const u of this.unwatch.splice(0)) u();
-    this.nat?.stop();
+    this.lb?.stop();
     this.policy?.stop();
     this.runtime?.stop();
     await this.controllers?.stop();

@@ -1,4 +1,4 @@
-// Objects every cluster has: the default and kube-system namespaces, this node, the kube-dns service.
+// Objects every cluster has: the default and kube-system namespaces, this node, the kube-dns service and its endpoints.
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { runSync } from '../host/index.js';
 import type { Resource } from '../resources/index.js';
@@ -57,6 +57,33 @@ export function clusterDefaults(c: ClusterConfig): Resource[] {
           { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
         ],
       },
+    },
+    // The cluster DNS server is kube-dns's one backend, as CoreDNS pods would be: the load balancer
+    // translates the ClusterIP to it like any other service (no special case in the datapath).
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'kube-dns-porin',
+        namespace: 'kube-system',
+        labels: {
+          'kubernetes.io/service-name': 'kube-dns',
+          'endpointslice.kubernetes.io/managed-by': 'porin.io/agent',
+        },
+      },
+      addressType: 'IPv4',
+      endpoints: [
+        {
+          addresses: [c.dnsBackendIP],
+          conditions: { ready: true, serving: true, terminating: false },
+          nodeName: c.nodeName,
+          targetRef: { kind: 'Pod', namespace: 'kube-system', name: 'porin-dns' },
+        },
+      ],
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+      ],
     },
   ];
 }

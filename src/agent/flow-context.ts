@@ -6,6 +6,9 @@ import { parseIP } from '../net/cidr.js';
 import type { Endpoint, PolicyEngine } from '../policy/index.js';
 import type { Direction, PolicyRef, RuleOrigin } from '../policy/rule.js';
 
+/** Where flows learn which service an address:port belongs to (the load balancer's index, once running). */
+export type ServiceLookup = () => { lookup(ip: string, port: number): FlowService | undefined } | undefined;
+
 export class AgentFlowContext implements FlowContext {
   /** Built once per (endpoint, identity): the builder caches what it derives by object identity. */
   private readonly infos = new Map<string, EndpointInfo>();

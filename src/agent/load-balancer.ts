@@ -55,6 +55,9 @@ export class LoadBalancer {
     private readonly registered: Set<bigint>,
   ) {}
 
+  /** Pod uid → its namespace's cookie. */
+  private readonly sandboxes = new Map<string, bigint>();
+
   static async start(o: LoadBalancerOptions): Promise<LoadBalancer> {
     const cfg = lbConfig({
       nodeName: o.nodeName,
@@ -93,7 +96,19 @@ export class LoadBalancer {
     }
   }
 
-  /** A pod's namespace joins the socket LB (before its containers start). */
+  /** A pod's namespace joins the socket LB (before its containers start; again after an agent restart). */
+  sandboxReady(uid: string, nsPath: string): void {
+    const cookie = this.registerNetns(nsPath);
+    this.sandboxes.set(uid, cookie);
+  }
+
+  sandboxGone(uid: string): void {
+    const cookie = this.sandboxes.get(uid);
+    if (cookie === undefined) return;
+    this.sandboxes.delete(uid);
+    this.unregisterNetns(cookie);
+  }
+
   registerNetns(nsPath: string): bigint {
     const cookie = this.sock.registerNetns(nsPath);
     this.registered.add(cookie);
