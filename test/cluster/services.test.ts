@@ -252,8 +252,7 @@ describe('services through the eBPF load balancer, live', { skip: !root && 'need
     const r = await traffic;
     assert.equal(r.failed, 0, `failed connections: ${JSON.stringify(r.errors)}`);
     assert.ok(r.ok > 20, `${r.ok} connections`);
-    for (const p of extra)
-      assert.ok((r.pods[p.metadata.name] ?? 0) > 0, `${p.metadata.name} never answered`);
+    for (const p of extra) assert.ok((r.pods[p.metadata.name] ?? 0) > 0, `${p.metadata.name} never answered`);
   });
 
   it('egress policies act on traffic through services, for every peer form', async () => {
