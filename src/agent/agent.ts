@@ -14,6 +14,7 @@ import { ensureBpffs, ensureHostNetwork, netnsPath, sweepCluster } from '../host
 import { FileIdentityStore } from '../identity/index.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
+import { EXTERNAL_HOST_RANGES } from '../services/index.js';
 import { clusterDefaults, hostAddress } from './cluster-defaults.js';
 import { cniPort } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
@@ -149,6 +150,8 @@ export class Agent {
         externalDevices: c.lbDevices,
         algorithm: c.lbAlgorithm,
         maglevTableSize: c.maglevTableSize,
+        // Host safety: backends only inside the cluster, the node itself and the test world's ranges.
+        backendRanges: [c.clusterCIDR, ...EXTERNAL_HOST_RANGES, ...(hostIP ? [hostIP] : [])],
         log: (m) => this.error(m),
       });
     } else this.log('datapath disabled: services are not load balanced');

@@ -34,6 +34,8 @@ export interface LoadBalancerOptions {
   externalDevices: readonly string[];
   algorithm?: LbAlgorithm;
   maglevTableSize?: number;
+  /** Prefixes backends must be in (host safety); others are refused and reported. */
+  backendRanges?: readonly string[];
   log: (m: string) => void;
 }
 
@@ -64,6 +66,7 @@ export class LoadBalancer {
       nodeAddresses: [...o.nodeAddresses],
       ...(o.algorithm ? { algorithm: o.algorithm } : {}),
       ...(o.maglevTableSize ? { maglevTableSize: o.maglevTableSize } : {}),
+      ...(o.backendRanges ? { backendRanges: o.backendRanges } : {}),
     });
     const sock = SockLbDatapath.load({ pinDir: o.pinDir, maglevTableSize: cfg.maglevTableSize });
     let nodePort: NodePortDatapath | undefined;

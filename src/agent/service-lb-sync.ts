@@ -4,6 +4,7 @@ import type { EndpointSlice, Resource, Service } from '../resources/index.js';
 import {
   type LbConfig,
   type LbReconciler,
+  refusedBackends,
   SERVICE_NAME_LABEL,
   ServiceIndex,
   serviceFrontends,
@@ -26,6 +27,8 @@ export class ServiceLbSync {
   private readonly sliceOwner = new Map<string, string>();
   private readonly pending = new Map<string, number>();
   private scheduled = false;
+  /** Service key → the backends last refused (outside the allowed ranges), to report each change once. */
+  private readonly refused = new Map<string, string>();
   private unwatch: Unsubscribe | undefined;
   /** Told how long each change took from its store event to the maps (ms). */
   onApplied: ((ms: number) => void) | undefined;
@@ -113,6 +116,14 @@ export class ServiceLbSync {
       const svc = this.services.get(k);
       const slices = [...(this.slices.get(k)?.values() ?? [])];
       const frontends = svc ? serviceFrontends(svc, slices, this.config) : [];
+      const refused = svc ? refusedBackends(svc, slices, this.config).join(', ') : '';
+      if (refused !== (this.refused.get(k) ?? '')) {
+        if (refused)
+          this.log(
+            `load balancer: service ${k}: endpoints ${refused} refused: outside the cluster and external-host ranges`,
+          );
+        this.refused.set(k, refused);
+      }
       this.reconciler.setService(k, frontends);
       this.index.set(k, frontends);
     } catch (e) {

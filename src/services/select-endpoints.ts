@@ -1,4 +1,5 @@
 // Which EndpointSlice endpoints serve one service port, as kube-proxy categorizes them.
+import { type Prefix, parseIP, prefixContainsAddr } from '../net/cidr.js';
 import type { EndpointSlice, EndpointSliceEndpoint, Protocol } from '../resources/index.js';
 import { type Backend, backendKey } from './frontend.js';
 
@@ -11,6 +12,15 @@ export interface PortEndpoints {
   readonly local: readonly Backend[];
   /** Terminating endpoints that take no new connections (not in `all`). */
   readonly draining: readonly Backend[];
+  /** Addresses refused because they are outside the allowed backend ranges. */
+  readonly refused: readonly string[];
+}
+
+/** Inside one of `ranges` (or no ranges given). */
+export function backendAllowed(address: string, ranges: readonly Prefix[]): boolean {
+  if (ranges.length === 0) return true;
+  const ip = parseIP(address);
+  return ip.ok && ranges.some((r) => prefixContainsAddr(r, ip.value.family, ip.value.addr));
 }
 
 /** The slices that belong to a service (same namespace, `kubernetes.io/service-name` label). */
@@ -43,8 +53,10 @@ export function selectEndpoints(
   portName: string,
   protocol: Protocol,
   nodeName: string,
+  ranges: readonly Prefix[] = [],
 ): PortEndpoints {
   const seen = new Set<string>();
+  const refused = new Set<string>();
   const ready: Backend[] = [];
   const servingTerminating: Backend[] = [];
   const terminating: Backend[] = [];
@@ -57,6 +69,10 @@ export function selectEndpoints(
     for (const e of slice.endpoints) {
       const c = conditions(e);
       for (const address of e.addresses) {
+        if (!backendAllowed(address, ranges)) {
+          refused.add(address);
+          continue;
+        }
         const b: Backend = {
           address,
           port: sp.port,
@@ -89,7 +105,7 @@ export function selectEndpoints(
   const draining = [...terminating, ...servingTerminating]
     .filter((b) => !chosen.has(backendKey(b)))
     .sort(byKey);
-  return { all, local: pick(isLocal), draining };
+  return { all, local: pick(isLocal), draining, refused: [...refused].sort() };
 }
 
 function addrNumber(a: string): number {

@@ -195,3 +195,15 @@ describe('serviceFrontends', () => {
     assert.deepEqual(addrs(f.backends), ['10.244.0.1:5353']);
   });
 });
+
+describe('backend ranges (host safety)', () => {
+  test('endpoints outside the allowed ranges are refused and reported', async () => {
+    const { refusedBackends } = await import('./service-frontends.js');
+    const c = lbConfig({ nodeName: 'n1', backendRanges: ['10.244.0.0/16', '203.0.113.0/24'] });
+    const sl = slice('a', 80, [ep('10.244.0.1'), ep('8.8.8.8'), ep('203.0.113.5')]);
+    const f = serviceFrontends(svc({}), [sl], c)[0]!;
+    assert.deepEqual(addrs(f.backends), ['10.244.0.1:80', '203.0.113.5:80']);
+    assert.deepEqual(refusedBackends(svc({}), [sl], c), ['8.8.8.8']);
+    assert.deepEqual(refusedBackends(svc({}), [sl], cfg), []);
+  });
+});

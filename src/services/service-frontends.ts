@@ -7,7 +7,7 @@ import {
 } from '../resources/index.js';
 import type { Backend, Frontend, FrontendType, LbAlgorithm, LbProtocol } from './frontend.js';
 import type { LbConfig } from './lb-config.js';
-import { selectEndpoints, slicesOf } from './select-endpoints.js';
+import { backendAllowed, selectEndpoints, slicesOf } from './select-endpoints.js';
 
 /** The algorithm a service asks for (annotation), else the node's default. */
 export function serviceAlgorithm(svc: Service, cfg: LbConfig): LbAlgorithm {
@@ -41,7 +41,7 @@ export function serviceFrontends(svc: Service, slices: readonly EndpointSlice[],
   const out: Frontend[] = [];
   for (const p of spec.ports ?? []) {
     const protocol: LbProtocol = p.protocol ?? 'TCP';
-    const eps = selectEndpoints(mine, p.name ?? '', protocol, cfg.nodeName);
+    const eps = selectEndpoints(mine, p.name ?? '', protocol, cfg.nodeName, cfg.backendRanges);
     const base = {
       service,
       portName: p.name ?? '',
@@ -87,4 +87,15 @@ export function allBackends(f: Frontend): Backend[] {
   for (const b of [...f.backends, ...(f.internalBackends ?? []), ...f.draining])
     seen.set(`${b.address}:${b.port}`, b);
   return [...seen.values()];
+}
+
+/** Endpoint addresses of `svc` refused as backends (outside the allowed ranges), for status and logs. */
+export function refusedBackends(svc: Service, slices: readonly EndpointSlice[], cfg: LbConfig): string[] {
+  if (cfg.backendRanges.length === 0) return [];
+  const namespace = svc.metadata.namespace ?? 'default';
+  const out = new Set<string>();
+  for (const s of slicesOf(namespace, svc.metadata.name, slices))
+    for (const e of s.endpoints)
+      for (const a of e.addresses) if (!backendAllowed(a, cfg.backendRanges)) out.add(a);
+  return [...out].sort();
 }
