@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 
 # Debian packages: iproute2, iptables, the reference CNI plugins and curl for the embedded cluster; clang/libbpf for the datapath.
-APT_PACKAGES=(clang llvm libbpf-dev bpftool iproute2 iptables containernetworking-plugins curl dnsutils python3 make g++ iperf3)
+APT_PACKAGES=(clang llvm libbpf-dev bpftool iproute2 iptables containernetworking-plugins curl dnsutils python3 make g++ iperf3 nghttp2-client)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -7,6 +7,8 @@ echo "==> lint and format check"
 npx biome check .
 echo "==> architecture check"
 node scripts/check-imports.mjs
+echo "==> every test asserts something"
+node scripts/check-tests.mjs
 echo "==> tests"
 # Only *.test.js files are tests: helper modules under dist/test are not (they would count as passing files).
 mapfile -t files < <(find dist/src dist/test -name '*.test.js' | sort)

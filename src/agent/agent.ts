@@ -7,6 +7,7 @@ import { ClusterDnsServer, resolvConf } from '../cluster/dns/index.js';
 import { PodRuntime } from '../cluster/runtime/index.js';
 import { FileObjectStore, type ObjectStore, type Unsubscribe } from '../cluster/store/index.js';
 import { workloadForContainer } from '../cluster/workloads/index.js';
+import { porinCniBinary } from '../cni/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
@@ -19,8 +20,20 @@ import { clusterDefaults, hostAddress } from './cluster-defaults.js';
 import { cniPort } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
 import { deviceAddresses } from './device-addresses.js';
+import { EventRecorder } from './event-recorder.js';
 import { FlowAuditor } from './flow-auditor.js';
 import { FlowPipeline } from './flow-pipeline.js';
+import {
+  type ComponentHealth,
+  cniCheck,
+  datapathCheck,
+  dnsCheck,
+  type HealthCheck,
+  lbCheck,
+  policyCheck,
+  runHealthChecks,
+  storeCheck,
+} from './health-checks.js';
 import { registerLbRoutes } from './lb-routes.js';
 import { LoadBalancer } from './load-balancer.js';
 import { PolicySync } from './policy-sync.js';
@@ -126,6 +139,15 @@ export class Agent {
       );
     } else this.log('datapath disabled (PORIN_DATAPATH=off): no policy enforcement');
     this.policy = new PolicySync(this.store, this.engine, this.endpoints, c, (m) => this.log(m));
+    const events = new EventRecorder(this.store, c.nodeName, (m) => this.log(m));
+    this.policy.onOutcome = (o) => {
+      this.flows?.metrics.policyChange(o.failures.length ? 'failure' : 'success');
+      this.flows?.metrics.setPolicyNotEnforced(this.policy.failing().length);
+      if (o.failures.length === 0) return;
+      const message = `not enforced on ${o.failures.map((f) => `${f.key}: ${f.error}`).join('; ')}`;
+      this.error(`${o.object.kind} ${o.object.metadata.name}: ${message}`);
+      void events.record(o.object, 'Warning', 'PolicyNotEnforced', message);
+    };
     // Audit mode: a second engine holds every policy; flows the datapath forwarded are checked against it.
     const auditEngine = new PolicyEngine({
       cluster: c.clusterName,
@@ -229,6 +251,7 @@ export class Agent {
     registerLbRoutes(this.api, () => this.lb);
     registerDebugRoutes(this.api, {
       appliedRevision: () => this.policy.appliedRevision,
+      policyFailures: () => this.policy.failing(),
       engine: this.engine,
       endpoints: this.endpoints,
       datapath: this.datapath,
@@ -261,36 +284,50 @@ export class Agent {
     this.log(`agent ${process.pid} ready: node ${c.nodeName}, pod CIDR ${c.podCIDR}, DNS ${c.dnsServiceIP}`);
   }
 
-  status(): AgentStatus {
-    const sandboxes = this.runtime.list();
-    const dns = this.dns.stats();
+  /** Each component's health, from real checks (see health-checks.ts). */
+  async status(): Promise<AgentStatus> {
+    const c = this.config;
+    const checks: Array<[string, HealthCheck]> = [
+      ['store', storeCheck(this.store, paths(c).store)],
+      ['controllers', async () => this.controllersHealth()],
+      ['cluster-dns', dnsCheck(c.dnsServiceIP, c.dnsZone)],
+      ['cni', cniCheck(porinCniBinary(), () => this.runtime.list().length)],
+      ['load-balancer', lbCheck(() => this.lb)],
+      [
+        'datapath',
+        datapathCheck(c.pinDir, this.endpoints, () =>
+          this.ctGc
+            ? `; conntrack GC ${this.ctGc.deleted}/${this.ctGc.scanned} expired at ${this.ctGc.at}`
+            : '',
+        ),
+      ],
+      [
+        'policy',
+        policyCheck(
+          () => this.policy.appliedRevision,
+          () => this.policy.failing(),
+        ),
+      ],
+    ];
     return {
       pid: process.pid,
       startedAt: this.startedAt,
-      node: this.config.nodeName,
-      components: [
-        { name: 'store', ok: true, message: paths(this.config).store },
-        { name: 'controllers', ok: true, message: 'deployments, services, endpointslices' },
-        {
-          name: 'cluster-dns',
-          ok: true,
-          message: `${this.config.dnsServiceIP}:53 → ${this.config.dnsBackendIP}:53 (${JSON.stringify(dns)})`,
-        },
-        { name: 'cni', ok: true, message: `porin plugin, ${sandboxes.length} sandbox(es)` },
-        this.lb?.status() ?? {
-          name: 'load-balancer',
-          ok: false,
-          message: 'disabled with the datapath: services are not load balanced',
-        },
-        {
-          name: 'datapath',
-          ok: this.datapath !== undefined,
-          message: this.datapath
-            ? `eBPF tc programs on ${this.endpoints?.list().filter((e) => e.attached).length ?? 0} endpoint(s), maps pinned at ${this.config.pinDir}${this.ctGc ? `; conntrack GC ${this.ctGc.deleted}/${this.ctGc.scanned} expired at ${this.ctGc.at}` : ''}`
-            : 'disabled: policy is not enforced',
-        },
-      ],
+      node: c.nodeName,
+      components: await runHealthChecks(checks),
       errors: [...this.errors],
+    };
+  }
+
+  private async controllersHealth(): Promise<ComponentHealth> {
+    if (!this.controllers.running) return { name: 'controllers', ok: false, message: 'stopped' };
+    const idle = await Promise.race([
+      this.controllers.idle().then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 500)),
+    ]);
+    return {
+      name: 'controllers',
+      ok: true,
+      message: `deployments, services, endpointslices, garbage collection: ${idle ? 'idle' : 'working'}`,
     };
   }
 

@@ -16,6 +16,8 @@ import { type PolicyEngine, type PolicyEntry, protocolName } from '../policy/ind
 export interface DebugSources {
   /** The store revision the engine and datapath have applied. */
   appliedRevision(): number;
+  /** What the kernel does not hold, and since which revision (`porin apply` stops waiting on these). */
+  policyFailures(): ReadonlyArray<{ key: string; error: string; revision: number; cause: string }>;
   engine: PolicyEngine;
   endpoints: EndpointManager | undefined;
   datapath: LxcDatapath | undefined;
@@ -49,7 +51,10 @@ function entryJson(engine: PolicyEngine, e: PolicyEntry) {
 }
 
 export function registerDebugRoutes(api: RouteTable, src: DebugSources): void {
-  api.route('GET', '/v1/policy/revision', () => ({ revision: src.appliedRevision() }));
+  api.route('GET', '/v1/policy/revision', () => ({
+    revision: src.appliedRevision(),
+    failures: src.policyFailures(),
+  }));
   api.route('GET', '/v1/endpoints', () => {
     const local = new Map((src.endpoints?.list() ?? []).map((l) => [l.key, l]));
     return {

@@ -1,8 +1,8 @@
 // The node's load balancer: socket LB on a cgroup, packet LB on external devices, maps kept by the reconciler.
-import type { AgentStatus } from '../api/index.js';
 import type { ObjectStore } from '../cluster/store/index.js';
 import {
   type CgroupLink,
+  cgroupId,
   type DeviceLinks,
   ifNameToIndex,
   inNetns,
@@ -137,8 +137,32 @@ export class LoadBalancer {
     return listFrontends(this.sock.maps, (fe) => owners.get(fe));
   }
 
-  /** Computed from the maps, with the reconciler's errors and conflicts. */
-  status(): AgentStatus['components'][number] {
+  /** Hooks still attached where they should be (the kernel's answer), given as problems. */
+  private attachmentProblems(): string[] {
+    const problems: string[] = [];
+    const want = cgroupId(this.opts.cgroupPath);
+    for (const l of this.links) {
+      try {
+        const info = l.info();
+        if (info.cgroupId !== want || info.progId === 0) problems.push(`${l.program} is detached`);
+      } catch (e) {
+        problems.push(`${l.program}: ${(e as Error).message}`);
+      }
+    }
+    const check = () => {
+      for (const d of this.devices) {
+        for (const link of [d.ingress, d.egress])
+          if (link.current() !== link.programId)
+            problems.push(`tc ${link.direction} on ifindex ${link.ifindex} lost its program`);
+      }
+    };
+    if (this.opts.hostNetns) inNetns(this.opts.hostNetns, check);
+    else check();
+    return problems;
+  }
+
+  /** Computed from the kernel: attached hooks, and the frontends the maps hold (not the agent's memory). */
+  health(): { name: string; ok: boolean; message: string } {
     const rows = this.frontends();
     const backends = new Set(rows.flatMap((r) => [...r.backends, ...(r.internal ?? [])].map((b) => b.id)));
     const services = new Set(
@@ -146,17 +170,19 @@ export class LoadBalancer {
     );
     const s = this.reconciler.status();
     const missing = rows.filter((r) => r.backends.some((b) => b.state === 'missing')).length;
+    const detached = this.attachmentProblems();
     const problems = [
+      ...detached,
+      ...(missing ? [`${missing} frontend(s) name missing slots or backends`] : []),
       ...s.errors.slice(-1),
       ...(s.conflicts.length ? [`conflicts: ${s.conflicts.join(', ')}`] : []),
     ];
     return {
       name: 'load-balancer',
-      ok: s.errors.length === 0 && missing === 0,
+      ok: detached.length === 0 && missing === 0 && s.errors.length === 0,
       message:
-        `eBPF socket LB + NodePort: ${services.size} service(s), ${rows.length} frontend(s), ${backends.size} backend(s)` +
-        ` in the maps; ${this.links.length} cgroup hooks on ${this.opts.cgroupPath}, ` +
-        `${this.devices.length} external device(s)${missing ? `; ${missing} frontend(s) with missing slots` : ''}` +
+        `eBPF socket LB + NodePort: ${services.size} service(s), ${rows.length} frontend(s), ${backends.size} backend(s) in the maps; ` +
+        `${this.links.length} cgroup hooks on ${this.opts.cgroupPath}, ${this.devices.length} external device(s)` +
         (problems.length ? `; ${problems.join('; ')}` : ''),
     };
   }

@@ -10,6 +10,7 @@ const SHORT_NAMES: Record<string, ResourceKind> = {
   netpol: 'NetworkPolicy',
   cnp: 'CiliumNetworkPolicy',
   ccnp: 'CiliumClusterwideNetworkPolicy',
+  ev: 'Event',
 };
 
 /** `Pod`, `pod`, `pods`, `po` → `Pod`; undefined when no kind has that name. */

@@ -16,6 +16,7 @@ const KIND_NAMES: Record<string, string> = {
   NetworkPolicy: 'networkpolicy.networking.k8s.io',
   CiliumNetworkPolicy: 'ciliumnetworkpolicy.cilium.io',
   CiliumClusterwideNetworkPolicy: 'ciliumclusterwidenetworkpolicy.cilium.io',
+  Event: 'event',
 };
 
 export function objectName(r: Pick<Resource, 'kind' | 'metadata'>): string {
@@ -39,8 +40,12 @@ export async function loadOrFail(
   return res.resources.map((r) => r.object);
 }
 
-export async function applyObjects(objects: Resource[], out: Out): Promise<void> {
-  if (objects.length === 0) return;
+/**
+ * Applies objects and returns the store revision that holds them all (0 when nothing changed), for
+ * `waitEnforced`.
+ */
+export async function applyObjects(objects: Resource[], out: Out): Promise<number> {
+  if (objects.length === 0) return 0;
   // Status belongs to the cluster (as with the apiserver's status subresource): a manifest's is dropped.
   const res = await agentClient().apply(
     objects.map((o) => {
@@ -49,16 +54,79 @@ export async function applyObjects(objects: Resource[], out: Out): Promise<void>
     }),
   );
   for (const r of res.results) out.write(`${objectName(r.object)} ${r.result}\n`);
+  return Math.max(
+    0,
+    ...res.results
+      .filter((r) => r.result !== 'unchanged')
+      .map((r) => Number(r.object.metadata.resourceVersion ?? 0)),
+  );
+}
+
+interface RevisionAnswer {
+  revision: number;
+  failures: { key: string; error: string; revision: number; cause: string }[];
+}
+
+/**
+ * The revision barrier: waits until the agent says the kernel holds every change up to `revision`.
+ * Returns an error message when a change failed to reach the kernel or the timeout passed; the objects
+ * stay applied either way (as with kubectl, apply is not rolled back), so the message says what to do.
+ */
+export async function waitEnforced(revision: number, timeoutMs: number): Promise<string | undefined> {
+  if (revision <= 0) return undefined;
+  const client = agentClient();
+  const deadline = Date.now() + timeoutMs;
+  let last: RevisionAnswer | undefined;
+  for (;;) {
+    last = await client.request<RevisionAnswer>('GET', '/v1/policy/revision');
+    if (last.revision >= revision) return undefined;
+    const failed = last.failures.filter((f) => f.revision <= revision);
+    if (failed.length > 0)
+      return `applied, but not enforced: ${failed.map((f) => `${f.key}: ${f.error} (after ${f.cause})`).join('; ')} (see \`porin status\` and \`porin get events\`)`;
+    if (Date.now() > deadline)
+      return `applied, but not yet enforced after ${Math.round(timeoutMs / 1000)}s: the kernel holds revision ${last.revision} of ${revision} (see \`porin status\`)`;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `--wait[=true|false]` (kubectl style) and `--timeout SECONDS`. */
+export const WAIT_OPTIONS = {
+  wait: { type: 'string' },
+  timeout: { type: 'string' },
+} as const;
+
+export function waitSettings(values: { wait?: string; timeout?: string }, defaultTimeoutS: number) {
+  const wait = values.wait === undefined || values.wait === '' || values.wait === 'true';
+  if (values.wait !== undefined && !['', 'true', 'false'].includes(values.wait))
+    throw new CliError(`--wait=${values.wait}: use --wait=true or --wait=false`);
+  const t = values.timeout === undefined ? defaultTimeoutS : Number(values.timeout);
+  if (!Number.isFinite(t) || t <= 0)
+    throw new CliError(`--timeout ${values.timeout}: use a number of seconds`);
+  return { wait, timeoutMs: t * 1000 };
+}
+
+/** parseArgs wants a value for string options: a bare `--wait` means `--wait=true`. */
+export function bareWait(args: string[]): string[] {
+  return args.map((a) => (a === '--wait' ? '--wait=true' : a));
 }
 
 export async function clusterApply(args: string[], out: Out): Promise<number> {
-  const usage = 'usage: porin apply -f FILE|DIR|- [-f …] [-n NAMESPACE]';
-  const { values } = parseFlags(args, COMMON_OPTIONS, usage);
+  const usage =
+    'usage: porin apply -f FILE|DIR|- [-f …] [-n NAMESPACE] [--wait=true|false] [--timeout SECONDS (30)]\n' +
+    '  waits until the kernel enforces the change (the policy revision barrier) unless --wait=false';
+  const { values } = parseFlags(bareWait(args), { ...COMMON_OPTIONS, ...WAIT_OPTIONS }, usage);
   if (values.help || !values.filename?.length) {
     out.write(`${usage}\n`);
     return values.help ? 0 : 2;
   }
-  await applyObjects(await loadOrFail(values.filename, values.namespace, out), out);
+  const { wait, timeoutMs } = waitSettings(values, 30);
+  const revision = await applyObjects(await loadOrFail(values.filename, values.namespace, out), out);
+  if (!wait) return 0;
+  const problem = await waitEnforced(revision, timeoutMs);
+  if (problem) {
+    out.write(`${paint(out, 'red', 'error:')} ${problem}\n`);
+    return 1;
+  }
   return 0;
 }
 

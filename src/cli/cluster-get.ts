@@ -1,7 +1,7 @@
 // `porin get KIND [NAME] [-n NS | -A] [-o yaml|json|wide]`: kubectl-style listings from the agent's store.
 import { stringify } from 'yaml';
 import { resolveKind } from '../api/index.js';
-import type { Deployment, EndpointSlice, Node, Pod, Resource, Service } from '../resources/index.js';
+import type { Deployment, EndpointSlice, Event, Node, Pod, Resource, Service } from '../resources/index.js';
 import { NAMESPACED_KINDS } from '../resources/index.js';
 import { CliError } from './cli-error.js';
 import { age, agentClient } from './cluster-client.js';
@@ -24,7 +24,7 @@ export async function clusterGet(args: string[], out: Out): Promise<number> {
   const kind = kindArg ? resolveKind(kindArg) : undefined;
   if (!kind)
     throw new CliError(
-      `${kindArg ? `unknown kind "${kindArg}"` : 'no kind given'}: use pods, services, deployments, endpointslices, namespaces, nodes, networkpolicies, cnp, ccnp\n${USAGE}`,
+      `${kindArg ? `unknown kind "${kindArg}"` : 'no kind given'}: use pods, services, deployments, endpointslices, namespaces, nodes, networkpolicies, cnp, ccnp, events\n${USAGE}`,
     );
   const format = outputFormat(values, ['table', 'wide', 'yaml', 'json'], 'table');
   const namespaced = NAMESPACED_KINDS.has(kind);
@@ -149,6 +149,17 @@ function columns(
                 n.spec?.podCIDR ?? '<none>',
               ]
             : []),
+        ]),
+      };
+    case 'Event':
+      return {
+        headers: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
+        rows: (items as Event[]).map((e) => [
+          age(e.lastTimestamp ?? e.metadata.creationTimestamp),
+          e.type === 'Warning' ? paint(out, 'yellow', e.type) : e.type,
+          e.reason,
+          `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`,
+          e.message,
         ]),
       };
     default:

@@ -4,7 +4,7 @@ import { clusterConfig, paths } from '../config/cluster-config.js';
 import type { Deployment, Pod } from '../resources/index.js';
 import { agentPid, startAgent } from './agent-process.js';
 import { CliError } from './cli-error.js';
-import { applyObjects, loadOrFail } from './cluster-apply.js';
+import { applyObjects, loadOrFail, waitEnforced } from './cluster-apply.js';
 import { agentClient, progress, requireRoot } from './cluster-client.js';
 import { type Out, paint, table } from './output.js';
 import { COMMON_OPTIONS, parseFlags } from './parse-flags.js';
@@ -51,8 +51,9 @@ export async function clusterUp(args: string[], out: Out): Promise<number> {
     }
     line.done(`${paint(out, 'green', '✓')} agent running (pid ${pid}); log: ${paths(c).agentLog}`);
   }
-  await applyObjects(objects, out);
+  const revision = await applyObjects(objects, out);
   const ok = await waitForPods(out, tty, timeoutMs);
+  const notEnforced = ok ? await waitEnforced(revision, timeoutMs) : undefined;
   const pods = (await client.list('Pod')).items as Pod[];
   if (pods.length > 0) {
     out.write(
@@ -71,6 +72,10 @@ export async function clusterUp(args: string[], out: Out): Promise<number> {
     out.write(
       `${paint(out, 'red', 'some pods are not ready')}: see \`porin logs POD\` and ${paths(c).agentLog}\n`,
     );
+    return 1;
+  }
+  if (notEnforced) {
+    out.write(`${paint(out, 'red', 'error:')} ${notEnforced}\n`);
     return 1;
   }
   out.write(

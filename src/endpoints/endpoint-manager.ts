@@ -23,6 +23,12 @@ export interface LocalEndpoint {
   policy?: ReconcileResult;
 }
 
+/** A local endpoint whose datapath state is not what it should be, and why. */
+export interface EndpointFailure {
+  key: string;
+  error: string;
+}
+
 export class EndpointManager {
   readonly reconciler: PolicyReconciler;
   private readonly ids: EndpointIds;
@@ -89,9 +95,13 @@ export class EndpointManager {
     this.syncIpcache();
   }
 
-  /** After engine changes: re-resolve the affected local endpoints; keep identities and ipcache current. */
-  apply(changed: readonly string[]): void {
+  /**
+   * After engine changes: re-resolve the affected local endpoints; keep identities and ipcache current.
+   * Returns the endpoints whose policy the kernel does not hold after this (they keep their previous one).
+   */
+  apply(changed: readonly string[]): EndpointFailure[] {
     this.syncIpcache();
+    const failures: EndpointFailure[] = [];
     for (const key of changed) {
       const local = this.local.get(key);
       const ep = this.engine.endpoint(key);
@@ -101,7 +111,47 @@ export class EndpointManager {
         this.writeEndpoint(local);
       }
       this.reconcileOne(local);
+      if (!local.policy?.ok) failures.push({ key, error: local.policy?.error?.message ?? 'not written' });
     }
+    return failures;
+  }
+
+  /** Every local endpoint whose policy is not in the kernel (the last reconcile failed). */
+  failing(): EndpointFailure[] {
+    return [...this.local.values()]
+      .filter((l) => l.policy && !l.policy.ok)
+      .map((l) => ({ key: l.key, error: l.policy?.error?.message ?? 'not written' }));
+  }
+
+  /**
+   * Checks the kernel, not our records: each endpoint's programs must still be the ones in its veth's tc
+   * slots (someone may have removed the qdisc or replaced a filter). Returns what is wrong, if anything.
+   */
+  attachmentProblems(): EndpointFailure[] {
+    const out: EndpointFailure[] = [];
+    for (const l of this.local.values()) {
+      const links = this.links.get(l.key);
+      if (!links) {
+        out.push({ key: l.key, error: `no programs attached to ${l.hostVeth}` });
+        continue;
+      }
+      for (const link of [links.fromContainer, links.toContainer]) {
+        let current: number | null;
+        try {
+          current = link.current();
+        } catch (e) {
+          current = null;
+          out.push({ key: l.key, error: `tc query on ${l.hostVeth}: ${(e as Error).message}` });
+          continue;
+        }
+        if (current !== link.programId)
+          out.push({
+            key: l.key,
+            error: `${l.hostVeth} tc ${link.direction}: ${current === null ? 'no program' : `program ${current}, not Porin's ${link.programId}`}`,
+          });
+      }
+    }
+    return out;
   }
 
   list(): LocalEndpoint[] {

@@ -20,6 +20,10 @@ export interface AgentMetricsSink {
   setEndpoints(count: number): void;
   /** Events lost somewhere (`source` becomes the label value, lower-cased). */
   lostEvents(source: string, count: number): void;
+  /** A policy-relevant change reached the kernel (`success`) or could not be written (`failure`). */
+  policyChange(outcome: 'success' | 'failure'): void;
+  /** Local endpoints whose kernel policy is not the computed one (they keep their previous policy). */
+  setPolicyNotEnforced(count: number): void;
 }
 
 export interface PorinMetricsOptions {
@@ -57,6 +61,8 @@ class FastCounter<L extends string> {
 
 export class PorinMetrics implements FlowObserver, AgentMetricsSink {
   readonly registry = new Registry();
+  private readonly policyChanges: FastCounter<'outcome'>;
+  private readonly notEnforced: Gauge;
   private readonly flowsProcessed;
   private readonly drops;
   private readonly policyVerdicts;
@@ -141,6 +147,19 @@ export class PorinMetrics implements FlowObserver, AgentMetricsSink {
       registers,
     });
     this.endpoints = new Gauge({ name: 'porin_endpoints', help: 'Number of local endpoints', registers });
+    this.policyChanges = new FastCounter(
+      new Counter({
+        name: 'porin_policy_change_total',
+        help: 'Policy-relevant changes by whether the kernel holds them afterwards (as cilium_policy_change_total)',
+        labelNames: ['outcome'] as const,
+        registers,
+      }),
+    );
+    this.notEnforced = new Gauge({
+      name: 'porin_policy_endpoints_not_enforced',
+      help: 'Local endpoints whose computed policy could not be written to the kernel',
+      registers,
+    });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'porin_' });
   }
 
@@ -175,6 +194,14 @@ export class PorinMetrics implements FlowObserver, AgentMetricsSink {
 
   setEndpoints(count: number): void {
     this.endpoints.set(count);
+  }
+
+  policyChange(outcome: 'success' | 'failure'): void {
+    this.policyChanges.inc({ outcome });
+  }
+
+  setPolicyNotEnforced(count: number): void {
+    this.notEnforced.set(count);
   }
 
   /** The exposition text (Prometheus text format 0.0.4). */

@@ -22,9 +22,13 @@ export type L7Request =
   | {
       readonly type: 'http';
       readonly method: string;
-      /** The request target as sent (origin form: path and query); for HTTP/2 the `:path`. */
+      /**
+       * The request target as it is forwarded: origin form (path and query; HTTP/2 `:path`), normalized like
+       * Envoy's `normalize_path` + `merge_slashes` (dot segments removed, slashes merged, unreserved escapes
+       * decoded; see policy/http-path.ts).
+       */
       readonly path: string;
-      /** Host header or `:authority`, as sent. */
+      /** Host header or `:authority` as sent (port kept); an HTTP/1.0 request without one: the original destination. */
       readonly host: string;
       /** Header names lower-cased, in order, repeated names kept. */
       readonly headers: ReadonlyArray<readonly [string, string]>;
@@ -43,6 +47,8 @@ export interface HeaderAction {
   readonly action: 'LOG' | 'ADD' | 'DELETE' | 'REPLACE';
   readonly name: string;
   readonly value?: string;
+  /** The value came from a Secret: flows show `[redacted]` instead. */
+  readonly secret?: boolean;
 }
 
 export interface L7Verdict {
@@ -86,7 +92,10 @@ export interface ProxiedConnection {
   readonly destination: SocketAddress;
   /** The accepted client socket. The handler owns it (and the upstream socket) until both close. */
   readonly client: Socket;
-  /** Opens the connection to the original destination; the server sees `source` as its peer. */
+  /**
+   * Opens a connection to the original destination; the server sees `source` as its peer. A handler may call it
+   * again for the same client connection (HTTP dials anew after the server closed a kept-alive connection).
+   */
   connectUpstream(): Promise<Socket>;
   /** Judges one request against the policy in force now (the proxy's latest revision). Never throws. */
   judge(req: L7Request): L7Verdict;

@@ -7,6 +7,7 @@ import { NAMESPACED_KINDS } from './types/index.js';
 import { validateCiliumPolicy } from './validate-cilium-policy.js';
 import { validateDeployment } from './validate-deployment.js';
 import { validateEndpointSlice } from './validate-endpoint-slice.js';
+import { validateEvent } from './validate-event.js';
 import { describeObject } from './validate-meta.js';
 import { validateNamespace } from './validate-namespace.js';
 import { validateNetworkPolicy } from './validate-network-policy.js';
@@ -31,6 +32,7 @@ export const SUPPORTED_KINDS: Readonly<Record<ResourceKind, KindInfo>> = {
   NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', validate: validateNetworkPolicy },
   CiliumNetworkPolicy: { apiVersion: 'cilium.io/v2', validate: validateCiliumPolicy },
   CiliumClusterwideNetworkPolicy: { apiVersion: 'cilium.io/v2', validate: validateCiliumPolicy },
+  Event: { apiVersion: 'v1', validate: validateEvent },
 };
 
 /**

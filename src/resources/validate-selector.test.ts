@@ -90,9 +90,9 @@ describe('validateLabelSelector', () => {
     );
     assert.ok(
       hasError(
-        run({ matchExpressions: [{ key: 'nope:app', operator: 'Exists' }] }, true).errors,
+        run({ matchExpressions: [{ key: 'no-pe:app', operator: 'Exists' }] }, true).errors,
         's.matchExpressions[0].key',
-        'unknown label source',
+        'label source must be',
       ),
     );
   });

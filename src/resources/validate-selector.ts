@@ -114,22 +114,48 @@ function validateRequirement(
   return req;
 }
 
+/** Cilium's prefix for namespace labels in selectors; not counted against the label key's limits. */
+const NAMESPACE_LABELS_PREFIX = 'io.cilium.k8s.namespace.labels.';
+const SOURCE_RE = /^[A-Za-z0-9]+$/;
+
+/**
+ * A selector key. Kubernetes selectors: a qualified name. Cilium selectors (as Cilium's own label-key
+ * validation): an optional `source:` (alphanumeric; one `:` at most) and, after it, a Kubernetes label key,
+ * with Cilium's `io.cilium.k8s.namespace.labels.` prefix left out of the name and prefix length limits.
+ * Cilium accepts any alphanumeric source; one it does not define is most likely a typo, so it is a warning.
+ */
 function checkSelectorKey(key: string, path: string, c: IssueCollector, opts: SelectorOptions): void {
-  let bare = key;
-  if (opts.sourcePrefix) {
-    const colon = key.indexOf(':');
-    if (colon >= 0) {
-      const source = key.slice(0, colon);
-      if (!SOURCES.includes(source)) {
-        c.error(
-          path,
-          `${JSON.stringify(key)} is not a valid label key: unknown label source ${JSON.stringify(source)} (known sources: ${SOURCES.join(', ')})`,
-        );
-        return;
-      }
-      bare = key.slice(colon + 1);
-    }
+  if (!opts.sourcePrefix) {
+    const bad = invalidName(key, 'label key', qualifiedName);
+    if (bad) c.error(path, bad);
+    return;
   }
-  const bad = invalidName(bare, 'label key', qualifiedName);
-  if (bad) c.error(path, bare === key ? bad : bad.replace(JSON.stringify(bare), JSON.stringify(key)));
+  const parts = key.split(':');
+  if (parts.length > 2) {
+    c.error(
+      path,
+      `${JSON.stringify(key)} is not a valid label key: only one ':' may separate a label source from the key`,
+    );
+    return;
+  }
+  let bare = key;
+  if (parts.length === 2) {
+    const source = parts[0]!;
+    bare = parts[1]!;
+    if (!SOURCE_RE.test(source)) {
+      c.error(
+        path,
+        `${JSON.stringify(key)} is not a valid label key: the label source must be a non-empty string of letters and digits (known sources: ${SOURCES.join(', ')})`,
+      );
+      return;
+    }
+    if (!SOURCES.includes(source))
+      c.warn(
+        path,
+        `${JSON.stringify(key)}: unknown label source ${JSON.stringify(source)} (known sources: ${SOURCES.join(', ')}); no endpoint carries labels of this source, so this selects nothing`,
+      );
+  }
+  const name = bare.startsWith(NAMESPACE_LABELS_PREFIX) ? bare.slice(NAMESPACE_LABELS_PREFIX.length) : bare;
+  const bad = invalidName(name, 'label key', qualifiedName);
+  if (bad) c.error(path, name === key ? bad : bad.replace(JSON.stringify(name), JSON.stringify(key)));
 }

@@ -193,7 +193,7 @@ export const GONE: ClusterState = {
 export function machineNetworkState(): string {
   const sh = (argv: string[]) => {
     try {
-      return execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+      return execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     } catch {
       return '';
     }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -93,6 +94,47 @@ describe('embedded cluster: Star Wars lifecycle', { skip: !root && 'needs root' 
     };
     assert.equal(s.agent.ok, true);
     assert.equal(s.pods.ready, s.pods.total);
+  });
+
+  it('status computes health from real checks: an injected DNS outage and a removed program show up', async () => {
+    type Status = { components: { name: string; ok: boolean; message: string }[] };
+    const component = async (name: string) =>
+      (JSON.parse(await h.ok(['status', '--json'])) as Status).components.find((c) => c.name === name)!;
+    for (const name of ['store', 'controllers', 'cluster-dns', 'cni', 'service-nat', 'datapath', 'policy'])
+      assert.equal((await component(name)).ok, true, `${name} is healthy to begin with`);
+    // The DNS server loses its address: queries fail, and status says so.
+    h.hostIp('addr', 'del', '10.96.0.10/32', 'dev', 'porin0');
+    try {
+      const dns = await component('cluster-dns');
+      assert.equal(dns.ok, false);
+      assert.match(dns.message, /no answer|query failed/);
+    } finally {
+      h.hostIp('addr', 'add', '10.96.0.10/32', 'dev', 'porin0');
+    }
+    assert.equal((await component('cluster-dns')).ok, true, 'and recovers');
+    // Someone removes the tc programs from a pod's veth: the datapath check asks the kernel and notices.
+    const eps = JSON.parse(await h.ok(['endpoint', 'list', '-o', 'json'])) as {
+      key: string;
+      hostVeth: string;
+    }[];
+    const victim = eps.find((e) => e.key === 'default/tiefighter')!;
+    execFileSync('ip', [
+      'netns',
+      'exec',
+      h.hostNetns,
+      'tc',
+      'qdisc',
+      'del',
+      'dev',
+      victim.hostVeth,
+      'clsact',
+    ]);
+    const dp = await component('datapath');
+    assert.equal(dp.ok, false);
+    assert.match(
+      dp.message,
+      new RegExp(`default/tiefighter: ${victim.hostVeth} tc (ingress|egress): no program`),
+    );
   });
 
   it('the cluster lives in its own host namespace: routes, rules and devices are there, not on the machine', () => {

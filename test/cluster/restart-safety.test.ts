@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -128,8 +128,14 @@ describe('datapath: a policy that does not fit', { skip: !root && 'needs root' }
     };
     const file = join(h.stateDir, '..', 'many.json');
     writeFileSync(file, JSON.stringify(many));
-    await h.ok(['apply', '-f', file]);
-    await new Promise((r) => setTimeout(r, 500));
+    // `porin apply` waits for the kernel (the revision barrier) and says the change was not enforced.
+    const applied = await h.porin(['apply', '-f', file]);
+    assert.equal(applied.code, 1, applied.stdout + applied.stderr);
+    assert.match(applied.stdout, /ciliumnetworkpolicy\.cilium\.io\/rule1 configured/);
+    assert.match(
+      applied.stdout,
+      /applied, but not enforced: default\/deathstar-\S+: endpoint \d+: policy refused/,
+    );
     const eps = JSON.parse(await h.ok(['endpoint', 'list', '-o', 'json'])) as {
       key: string;
       policyOk?: boolean;
@@ -165,10 +171,52 @@ describe('datapath: a policy that does not fit', { skip: !root && 'needs root' }
       'deathstar/v1/request-landing',
     ]);
     assert.equal(dropped.code, 28, 'and still drops xwing: never a silently partial or empty policy');
-    const status = JSON.parse(await h.ok(['status', '--json'])) as { errors: string[] };
+    const status = JSON.parse(await h.ok(['status', '--json'])) as {
+      errors: string[];
+      components: { name: string; ok: boolean; message: string }[];
+    };
     assert.ok(
       status.errors.some((e) => /policy refused/.test(e)),
       'the error is in porin status',
     );
+    const policy = status.components.find((c) => c.name === 'policy');
+    assert.equal(policy?.ok, false, 'the policy component is not ok');
+    assert.match(
+      policy?.message ?? '',
+      /2 endpoint\(s\) keep their previous policy .*CiliumNetworkPolicy default\/rule1/,
+    );
+    const events = JSON.parse(await h.ok(['get', 'events', '-o', 'json'])) as {
+      items: {
+        reason: string;
+        type: string;
+        involvedObject: { kind: string; name: string };
+        message: string;
+      }[];
+    };
+    const ev = events.items.find((e) => e.reason === 'PolicyNotEnforced');
+    assert.equal(ev?.type, 'Warning');
+    assert.deepEqual([ev?.involvedObject.kind, ev?.involvedObject.name], ['CiliumNetworkPolicy', 'rule1']);
+    assert.match(ev?.message ?? '', /policy refused/);
+    const metrics = execFileSync(
+      'ip',
+      ['netns', 'exec', h.hostNetns, 'curl', '-s', '-m', '5', 'http://127.0.0.1:9965/metrics'],
+      { encoding: 'utf8' },
+    );
+    assert.match(metrics, /^porin_policy_change_total\{outcome="failure"\} [1-9]/m);
+    assert.match(metrics, /^porin_policy_endpoints_not_enforced 2$/m);
+    // Back to a policy that fits: the failure clears, apply returns 0, the component is ok again.
+    const fits = {
+      ...many,
+      spec: {
+        ...many.spec,
+        ingress: [{ ...many.spec.ingress[0]!, toPorts: [{ ports: [{ port: '80', protocol: 'TCP' }] }] }],
+      },
+    };
+    writeFileSync(file, JSON.stringify(fits));
+    await h.ok(['apply', '-f', file]);
+    const after = JSON.parse(await h.ok(['status', '--json'])) as {
+      components: { name: string; ok: boolean }[];
+    };
+    assert.equal(after.components.find((c) => c.name === 'policy')?.ok, true);
   });
 });

@@ -288,3 +288,43 @@ describe('Cilium L7 HTTP rules (layer7.rst "l7-rule")', () => {
     expectVerdict(e, { ...base, http: { method: 'POST', path: '/path1' } }, 'denied');
   });
 });
+
+describe('HTTP rule forms in the engine (policy trace uses the proxy matcher)', () => {
+  const base = { from: 'default/client', to: 'default/svc', port: 80, protocol: 'TCP' as const };
+  const setup = (http: object[]) =>
+    cluster(
+      ['default'],
+      [
+        pod('default', 'svc', { app: 'svc' }, [{ port: 80 }]),
+        pod('default', 'client', { app: 'client' }),
+        cnp('default', 'http-forms', {
+          endpointSelector: { matchLabels: { app: 'svc' } },
+          ingress: [{ toPorts: [{ ports: [{ port: '80', protocol: 'TCP' }], rules: { http } }] }],
+        }),
+      ],
+    );
+
+  it('the path is matched whole with its query string, after normalization', () => {
+    const e = setup([{ method: 'GET', path: '/path1' }]);
+    expectVerdict(e, { ...base, http: { method: 'GET', path: '/path1' } }, 'allowed');
+    expectVerdict(e, { ...base, http: { method: 'GET', path: '/path1?a=1' } }, 'denied');
+    expectVerdict(e, { ...base, http: { method: 'GET', path: '/x/../path1' } }, 'allowed');
+  });
+
+  it('host matches the authority whole, port included', () => {
+    const e = setup([{ host: 'foo\\.com' }]);
+    expectVerdict(e, { ...base, http: { host: 'foo.com' } }, 'allowed');
+    expectVerdict(e, { ...base, http: { host: 'foo.com:8080' } }, 'denied');
+    expectVerdict(e, { ...base, http: {} }, 'denied');
+  });
+
+  it('headerMatches: a value without mismatch must match; LOG lets anything through', () => {
+    const e = setup([
+      { path: '/fail', headerMatches: [{ name: 'X-Token', value: 'abc' }] },
+      { path: '/log', headerMatches: [{ name: 'X-Token', value: 'abc', mismatch: 'LOG' }] },
+    ]);
+    expectVerdict(e, { ...base, http: { path: '/fail', headers: { 'X-Token': 'abc' } } }, 'allowed');
+    expectVerdict(e, { ...base, http: { path: '/fail', headers: { 'X-Token': 'no' } } }, 'denied');
+    expectVerdict(e, { ...base, http: { path: '/log' } }, 'allowed');
+  });
+});

@@ -180,3 +180,18 @@ describe('restart safety: pinned maps and tc slots', { skip }, () => {
     );
   });
 });
+
+describe('kernel test skips', () => {
+  it('only a missing capability skips a kernel test; a broken object fails it instead', (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root');
+    // A verifier rejection or a missing object after a bad change must not turn into a skipped test.
+    const broken = join(tmpdir(), `porin-broken-${process.pid}.o`);
+    writeFileSync(broken, 'not an ELF object');
+    try {
+      assert.throws(() => LxcDatapath.load({ objectPath: broken }));
+      assert.equal(kernelSkipReason(), undefined, 'the loader failing is not a reason to skip');
+    } finally {
+      rmSync(broken, { force: true });
+    }
+  });
+});

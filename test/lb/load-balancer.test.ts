@@ -92,7 +92,7 @@ describe('LoadBalancer (agent component)', { skip: IS_ROOT ? false : 'needs root
   it('a service in the store is reachable through its cluster IP; status is computed from the maps', async () => {
     const res = JSON.parse(await lab.run(podNs, tcpClients(VIP, 80, 6)));
     for (const r of res) assert.ok(STABLE.map((a) => `${a}:8080`).includes(r.reply), JSON.stringify(r));
-    const s = lb!.status();
+    const s = lb!.health();
     assert.equal(s.ok, true, s.message);
     assert.match(s.message, /1 service\(s\), 1 frontend\(s\), 2 backend\(s\) in the maps; 4 cgroup hooks/);
     assert.deepEqual(

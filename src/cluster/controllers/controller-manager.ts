@@ -17,6 +17,10 @@ export class ControllerManager {
     ];
   }
 
+  get running(): boolean {
+    return this.started;
+  }
+
   start(): void {
     if (this.started) return;
     this.started = true;

@@ -1,4 +1,4 @@
-// Built-in container programs (serve, deathstar, kafka, idle) and the mapping from a pod's container to the process to run.
+// Built-in container programs (serve, deathstar, kafka, grpc-echo, idle) and the mapping from a container to its process.
 export { type AgnhostMapping, agnhostMapping } from './agnhost-args.js';
 export {
   DEATHSTAR_INFO,
@@ -8,6 +8,14 @@ export {
   EXPLODE_DELAY_MS,
   startDeathstar,
 } from './deathstar.js';
+export { type GrpcEchoOptions, startGrpcEcho } from './grpc-echo.js';
+export {
+  ECHO_SERVICE,
+  GRPC_ECHO_PROTO_FILES,
+  grpcEchoPackageDefinition,
+  HEALTH_SERVICE,
+  protosDir,
+} from './grpc-protos.js';
 export { startIdle } from './idle.js';
 export { type ImageRef, parseImageRef } from './image-ref.js';
 export {

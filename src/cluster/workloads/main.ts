@@ -1,6 +1,7 @@
-// Entry point of the built-in container programs: `node dist/src/cluster/workloads/main.js <serve|deathstar|kafka|idle> [flags]`.
+// Entry point of the built-in container programs: `node dist/src/cluster/workloads/main.js <kind> [flags]` (see WORKLOAD_USAGE).
 import os from 'node:os';
 import { startDeathstar } from './deathstar.js';
+import { startGrpcEcho } from './grpc-echo.js';
 import { startIdle } from './idle.js';
 import { brokerOptionsFromEnv } from './kafka/broker-options.js';
 import { startKafkaBroker } from './kafka/kafka-broker.js';
@@ -38,6 +39,8 @@ async function start(args: WorkloadArgs): Promise<RunningWorkload> {
           },
         }),
       });
+    case 'grpc-echo':
+      return startGrpcEcho({ port: args.port, bind: args.bind, pod: args.pod });
     case 'kafka': {
       // The broker honours the usual Kafka images' variables (advertised host, topics to create).
       const { options, warnings } = brokerOptionsFromEnv(process.env);

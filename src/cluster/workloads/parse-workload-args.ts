@@ -9,24 +9,32 @@ export interface WorkloadArgs {
   readonly bind: string;
   readonly tcpPorts: number[];
   readonly udpPorts: number[];
-  /** deathstar's port (default 80), kafka's (default 9092). */
+  /** deathstar's port (default 80), kafka's (default 9092), grpc-echo's (default 50051). */
   readonly port: number;
   readonly hostnameOnly: boolean;
   /** deathstar: keep running after the exhaust port is hit (the real image panics and restarts). */
   readonly noExplode: boolean;
 }
 
-export const WORKLOAD_USAGE = `usage: main.js <serve|deathstar|kafka|idle> [flags]
+export const WORKLOAD_USAGE = `usage: main.js <serve|deathstar|kafka|grpc-echo|idle> [flags]
   --tcp PORT        serve: an HTTP echo server on PORT (repeatable; comma lists allowed)
   --udp PORT        serve: a UDP echo socket on PORT (repeatable)
   --hostname-only   serve: answer every request and datagram with the pod name (agnhost serve-hostname)
-  --port PORT       deathstar: the API port (default 80); kafka: the broker port (default 9092)
+  --port PORT       deathstar: the API port (default 80); kafka: the broker port (default 9092);
+                    grpc-echo: the gRPC port (default 50051)
   --no-explode      deathstar: survive PUT /v1/exhaust-port (the real one panics 2 s later)
   --bind ADDR       address to listen on (default 0.0.0.0)
   --name POD        pod name (default $POD_NAME, else the host name)
   --namespace NS    pod namespace (default $POD_NAMESPACE, else "default")`;
 
-const KINDS: readonly WorkloadKind[] = ['serve', 'deathstar', 'kafka', 'idle'];
+const KINDS: readonly WorkloadKind[] = ['serve', 'deathstar', 'kafka', 'grpc-echo', 'idle'];
+const DEFAULT_PORT: Record<WorkloadKind, number> = {
+  serve: 80,
+  deathstar: 80,
+  kafka: 9092,
+  'grpc-echo': 50051,
+  idle: 80,
+};
 
 export function parseWorkloadArgs(
   argv: readonly string[],
@@ -64,8 +72,7 @@ export function parseWorkloadArgs(
     bind: values.bind ?? '0.0.0.0',
     tcpPorts,
     udpPorts,
-    port:
-      values.port === undefined ? (kind === 'kafka' ? 9092 : 80) : (ports('--port', [values.port])[0] ?? 80),
+    port: values.port === undefined ? DEFAULT_PORT[kind] : (ports('--port', [values.port])[0] ?? 80),
     hostnameOnly: values['hostname-only'] ?? false,
     noExplode: values['no-explode'] ?? false,
   };

@@ -1,6 +1,6 @@
 // What a started built-in workload reports: its sockets, and how to stop it.
 
-export type WorkloadKind = 'serve' | 'deathstar' | 'idle' | 'kafka';
+export type WorkloadKind = 'serve' | 'deathstar' | 'idle' | 'kafka' | 'grpc-echo';
 
 export interface Listener {
   readonly proto: 'tcp' | 'udp';

@@ -49,6 +49,20 @@ describe('workloadForContainer', () => {
     );
   });
 
+  it('runs porin/grpc-echo (any registry) as the gRPC echo server on its first port (50051 by default)', () => {
+    for (const image of ['porin/grpc-echo', 'ghcr.io/porin/grpc-echo:v1', 'localhost:5000/porin/grpc-echo']) {
+      assert.deepEqual(map({ image }).argv, builtIn('grpc-echo', '--port', '50051'), image);
+    }
+    assert.deepEqual(
+      map({ image: 'porin/grpc-echo', ports: [{ containerPort: 9000 }] }).argv,
+      builtIn('grpc-echo', '--port', '9000'),
+    );
+    const args = parseWorkloadArgs(['grpc-echo'], {}, 'h');
+    assert.equal(args.kind, 'grpc-echo');
+    assert.equal(args.port, 50051);
+    assert.equal(parseWorkloadArgs(['deathstar'], {}, 'h').port, 80);
+  });
+
   it('client images with no command idle without a warning; with ports they serve', () => {
     for (const image of [
       'quay.io/cilium/json-mock:v1.3.8',

@@ -9,7 +9,7 @@ import { parseImageRef } from './image-ref.js';
 export interface ContainerWorkload {
   /** `built-in` runs `node main.js <workload> …`; `command` runs the container's command + args as given. */
   readonly source: 'built-in' | 'command';
-  readonly workload: 'serve' | 'deathstar' | 'kafka' | 'idle' | 'command';
+  readonly workload: 'serve' | 'deathstar' | 'kafka' | 'grpc-echo' | 'idle' | 'command';
   /** What to execute inside the pod's network namespace (argv[0] is looked up on PATH like execvp does). */
   readonly argv: string[];
   /** To set over the runtime's base environment: the container's `env` plus POD_NAME, POD_NAMESPACE, HOSTNAME. */
@@ -56,11 +56,12 @@ const IMPLICIT_PORTS: Record<string, number[]> = { nginx: [80], httpd: [80] };
  *    declared containerPort (default 80);
  * 2. Kafka broker images (`wurstmeister/kafka`, `bitnami/kafka`, `apache/kafka`, `confluentinc/cp-kafka`) → the
  *    built-in broker on the first declared containerPort (default 9092), configured by the image's usual variables;
- * 3. agnhost (`…/agnhost`) → its subcommand's stand-in (`netexec` → serve HTTP+UDP, `serve-hostname`, `pause` → idle…);
- * 4. a `command` whose program exists on this host → that command and `args`, as is;
- * 5. declared containerPorts → serve on them (TCP as HTTP echo, UDP as UDP echo; SCTP cannot be served here);
- * 6. known servers that declare nothing (nginx, httpd) → serve on their usual port;
- * 7. idle — with a warning unless the image is a known client (busybox, curl, alpine, netshoot, json-mock…).
+ * 3. Porin's gRPC echo image (`porin/grpc-echo`, any registry) → grpc-echo on the first containerPort (default 50051);
+ * 4. agnhost (`…/agnhost`) → its subcommand's stand-in (`netexec` → serve HTTP+UDP, `serve-hostname`, `pause` → idle…);
+ * 5. a `command` whose program exists on this host → that command and `args`, as is;
+ * 6. declared containerPorts → serve on them (TCP as HTTP echo, UDP as UDP echo; SCTP cannot be served here);
+ * 7. known servers that declare nothing (nginx, httpd) → serve on their usual port;
+ * 8. idle — with a warning unless the image is a known client (busybox, curl, alpine, netshoot, json-mock…).
  */
 export function workloadForContainer(
   container: Container,
@@ -77,7 +78,7 @@ export function workloadForContainer(
   const node = options.nodePath ?? process.execPath;
   const main = options.mainPath ?? fileURLToPath(new URL('./main.js', import.meta.url));
   const builtIn = (
-    workload: 'serve' | 'deathstar' | 'kafka' | 'idle',
+    workload: 'serve' | 'deathstar' | 'kafka' | 'grpc-echo' | 'idle',
     flags: string[],
   ): ContainerWorkload => ({
     source: 'built-in',
@@ -97,6 +98,10 @@ export function workloadForContainer(
 
   if (KAFKA_IMAGES.has(image.repository)) {
     return builtIn('kafka', ['--port', String(ports[0]?.containerPort ?? 9092)]);
+  }
+
+  if (image.repository === 'porin/grpc-echo') {
+    return builtIn('grpc-echo', ['--port', String(ports[0]?.containerPort ?? 50051)]);
   }
 
   const commandLine = [...(container.command ?? []), ...(container.args ?? [])];

@@ -174,3 +174,19 @@ export interface EndpointSlice {
   endpoints: EndpointSliceEndpoint[];
   ports?: { name?: string; port?: number; protocol?: Protocol }[];
 }
+
+/** core/v1 Event: something that happened to an object (Porin records policy enforcement failures). */
+export interface Event {
+  apiVersion: 'v1';
+  kind: 'Event';
+  metadata: ObjectMeta;
+  involvedObject: { apiVersion?: string; kind: string; namespace?: string; name: string; uid?: string };
+  /** CamelCase cause, e.g. `PolicyNotEnforced`. */
+  reason: string;
+  message: string;
+  type: 'Normal' | 'Warning';
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  source?: { component?: string; host?: string };
+}

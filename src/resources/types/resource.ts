@@ -1,6 +1,6 @@
 // The union of every kind Porin reads, and where each object came from.
 import type { CiliumNetworkPolicy } from './cilium-policy.js';
-import type { Deployment, EndpointSlice, Namespace, Node, Pod, Service } from './core.js';
+import type { Deployment, EndpointSlice, Event, Namespace, Node, Pod, Service } from './core.js';
 import type { NetworkPolicy } from './network-policy.js';
 
 export type Resource =
@@ -11,7 +11,8 @@ export type Resource =
   | Deployment
   | EndpointSlice
   | NetworkPolicy
-  | CiliumNetworkPolicy;
+  | CiliumNetworkPolicy
+  | Event;
 
 export type ResourceKind = Resource['kind'];
 
@@ -33,6 +34,7 @@ export const NAMESPACED_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>
   'EndpointSlice',
   'NetworkPolicy',
   'CiliumNetworkPolicy',
+  'Event',
 ]);
 
 /** `kind/namespace/name` (or `kind/name` for cluster-scoped kinds): the identity of an object. */
