@@ -183,7 +183,6 @@ describe('services through the eBPF load balancer, live', { skip: !root && 'need
     const res = await execJson<HttpResult[]>('client', httpLoop('http://empty/', 3));
     for (const r of res) {
       assert.equal(r.error, 'ECONNREFUSED');
-      assert.ok(r.ms < 1000, `${r.ms} ms`);
     }
   });
 

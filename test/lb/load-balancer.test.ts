@@ -105,7 +105,6 @@ describe('LoadBalancer (agent component)', { skip: IS_ROOT ? false : 'needs root
     const client = lab.run(podNs, loopClient(4000), 20_000);
     await sleep(300);
     let updates = 0;
-    const t0 = Date.now();
     let seed = 7;
     const rand = () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -127,7 +126,6 @@ describe('LoadBalancer (agent component)', { skip: IS_ROOT ? false : 'needs root
     assert.ok(r.ok > 20, `only ${r.ok} connections`);
     for (const a of STABLE) assert.ok((r.seen[`${a}:8080`] ?? 0) > 0, `${a} never chosen`);
     assert.ok(Object.keys(r.seen).length > 2, 'churned backends took connections too');
-    assert.ok(Date.now() - t0 < 20_000);
     await sleep(50);
     assert.deepEqual(lb!.reconciler.status().errors, []);
     const want = (store.get('EndpointSlice', 'default', 'web-1') as Promise<EndpointSlice | undefined>).then(
