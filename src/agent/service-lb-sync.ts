@@ -29,7 +29,7 @@ export class ServiceLbSync {
   private scheduled = false;
   /** Service key → the backends last refused (outside the allowed ranges), to report each change once. */
   private readonly refused = new Map<string, string>();
-  private unwatch: Unsubscribe | undefined;
+  private unwatch: Unsubscribe[] | undefined;
   /** Told how long each change took from its store event to the maps (ms). */
   onApplied: ((ms: number) => void) | undefined;
 
@@ -49,15 +49,17 @@ export class ServiceLbSync {
     this.pending.clear();
     for (const k of this.services.keys()) this.apply(k);
     this.reconciler.finishResync();
-    // Events between the two lists replay as idempotent upserts.
-    this.unwatch = this.store.watch({}, svcs.resourceVersion, (ev) => {
-      if (ev.object.kind === 'Service' || ev.object.kind === 'EndpointSlice')
-        this.onObject(ev.type, ev.object);
-    });
+    // Each kind is watched from its own list's revision: nothing between a list and its watch is missed.
+    this.unwatch = [
+      this.store.watch({ kind: 'Service' }, svcs.resourceVersion, (ev) => this.onObject(ev.type, ev.object)),
+      this.store.watch({ kind: 'EndpointSlice' }, slices.resourceVersion, (ev) =>
+        this.onObject(ev.type, ev.object),
+      ),
+    ];
   }
 
   stop(): void {
-    this.unwatch?.();
+    for (const u of this.unwatch ?? []) u();
     this.unwatch = undefined;
   }
 
