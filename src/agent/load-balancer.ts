@@ -10,7 +10,13 @@ import {
   NodePortDatapath,
   SockLbDatapath,
 } from '../datapath/index.js';
-import { type LbAlgorithm, LbReconciler, lbConfig, listFrontends } from '../services/index.js';
+import {
+  type LbAlgorithm,
+  LbReconciler,
+  lbConfig,
+  listFrontends,
+  sweepLbConntrack,
+} from '../services/index.js';
 import { ServiceLbSync } from './service-lb-sync.js';
 
 /** cgroup v2 root on this machine's hybrid layout: programs there see every process. */
@@ -59,6 +65,13 @@ export class LoadBalancer {
 
   /** Pod uid → its namespace's cookie. */
   private readonly sandboxes = new Map<string, bigint>();
+  private readonly gc = setInterval(() => {
+    try {
+      sweepLbConntrack(this.nodePort.conntrack);
+    } catch (e) {
+      this.opts.log(`load balancer: conntrack GC: ${(e as Error).message}`);
+    }
+  }, 30_000).unref();
 
   static async start(o: LoadBalancerOptions): Promise<LoadBalancer> {
     const cfg = lbConfig({
@@ -174,12 +187,12 @@ export class LoadBalancer {
     const problems = [
       ...detached,
       ...(missing ? [`${missing} frontend(s) name missing slots or backends`] : []),
-      ...s.errors.slice(-1),
+      ...s.failing,
       ...(s.conflicts.length ? [`conflicts: ${s.conflicts.join(', ')}`] : []),
     ];
     return {
       name: 'load-balancer',
-      ok: detached.length === 0 && missing === 0 && s.errors.length === 0,
+      ok: detached.length === 0 && missing === 0 && s.failing.length === 0,
       message:
         `eBPF socket LB + NodePort: ${services.size} service(s), ${rows.length} frontend(s), ${backends.size} backend(s) in the maps; ` +
         `${this.links.length} cgroup hooks on ${this.opts.cgroupPath}, ${this.devices.length} external device(s)` +
@@ -189,6 +202,7 @@ export class LoadBalancer {
 
   /** Stops syncing; programs, links and maps stay for the next agent. */
   stop(): void {
+    clearInterval(this.gc);
     this.sync.stop();
     for (const l of this.links) l.close();
     this.nodePort.close();

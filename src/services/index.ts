@@ -2,6 +2,7 @@
 export * from './frontend.js';
 export * from './id-pool.js';
 export * from './lb-config.js';
+export * from './lb-ct-gc.js';
 export * from './lb-entries.js';
 export * from './lb-listing.js';
 export * from './lb-map-set.js';

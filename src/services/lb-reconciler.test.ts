@@ -208,7 +208,13 @@ describe('LbReconciler', () => {
     r.setService('b', [fe({ address: '10.96.0.51', backends: [be(1), be(2), be(3)] })]);
     assert.equal(maps.services.entries().length, 2);
     assert.match(r.status().errors.at(-1)!, /refused: needs 4 service entries \(2 free\)/);
+    assert.equal(r.status().failing.length, 1);
     assert.equal(maps.reverseNat.entries().length, 1);
+    // Once it fits (fewer backends), it is written and no longer failing; the history stays.
+    r.setService('b', [fe({ address: '10.96.0.51', backends: [be(2)] })]);
+    assert.deepEqual(r.status().failing, []);
+    assert.equal(maps.services.entries().length, 4);
+    assert.equal(r.status().errors.length, 1);
   });
 
   test('after a restart, adopting the maps keeps ids and writes nothing for unchanged services', () => {

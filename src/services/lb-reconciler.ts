@@ -34,8 +34,10 @@ export interface LbStatus {
   backends: number;
   /** Frontends another service already holds (the older claim wins), as `service: frontend`. */
   conflicts: string[];
-  /** The last errors (map full, refused updates), newest last. */
+  /** The last errors (map full, refused updates), newest last: history. */
   errors: string[];
+  /** Frontends not in their desired state right now, with the reason: health. */
+  failing: string[];
   writes: number;
   lastApplyMs: number;
 }
@@ -79,6 +81,8 @@ export class LbReconciler {
   /** Backend key → the frontends using it and the state each gives it. */
   private readonly backendUsers = new Map<string, Map<string, BackendState>>();
   private readonly errors: string[] = [];
+  /** Frontend key → why its desired state is not in the maps right now. */
+  private readonly failing = new Map<string, string>();
   private writes = 0;
   private lastApplyMs = 0;
   /** Entries this reconciler holds in porin_lb4_services (capacity checks without a map walk). */
@@ -191,6 +195,7 @@ export class LbReconciler {
       backends: this.backendValues.size,
       conflicts,
       errors: [...this.errors],
+      failing: [...this.failing].map(([f, m]) => `${f}: ${m}`),
       writes: this.writes,
       lastApplyMs: this.lastApplyMs,
     };
@@ -205,6 +210,12 @@ export class LbReconciler {
     return { id, services: new Map(), revNat, maglev: undefined, matches: new Set(), backends: new Set() };
   }
 
+  /** A frontend whose desired state is not in the maps (until its next successful apply). */
+  private fail(fkey: string, message: string): void {
+    this.failing.set(fkey, message);
+    this.error(`${fkey} ${message}`);
+  }
+
   private error(message: string): void {
     this.errors.push(`${new Date().toISOString()} ${message}`);
     if (this.errors.length > 20) this.errors.shift();
@@ -214,6 +225,7 @@ export class LbReconciler {
   private apply(fkey: string): string[] {
     const desired = this.claims.get(fkey)?.[0]?.frontend;
     const cur = this.written.get(fkey);
+    this.failing.delete(fkey);
     if (!desired) {
       if (!cur) return [];
       this.write(cur, undefined);
@@ -228,7 +240,7 @@ export class LbReconciler {
     try {
       id ??= this.frontendIds.take();
     } catch (e) {
-      this.error(`${fkey}: ${(e as Error).message}`);
+      this.fail(fkey, (e as Error).message);
       return [];
     }
     const w = cur ?? this.emptyWritten(id, undefined);
@@ -239,8 +251,9 @@ export class LbReconciler {
     const servicesFree = this.maps.services.maxEntries - this.serviceEntries;
     const backendsFree = this.maps.backends.maxEntries - this.backendValues.size;
     if (newEntries > servicesFree || newBackends > backendsFree) {
-      this.error(
-        `${fkey} refused: needs ${newEntries} service entries (${servicesFree} free) and ${newBackends} backends (${backendsFree} free)`,
+      this.fail(
+        fkey,
+        `refused: needs ${newEntries} service entries (${servicesFree} free) and ${newBackends} backends (${backendsFree} free)`,
       );
       if (!cur) this.frontendIds.release(id);
       return [];
@@ -255,7 +268,7 @@ export class LbReconciler {
         frontendEntries(desired, id, (b) => this.backendIds.get(backendKey(b))!, this.maglev),
       );
     } catch (e) {
-      this.error(`${fkey}: ${isMapFull(e) ? 'map full: ' : ''}${(e as Error).message}`);
+      this.fail(fkey, `${isMapFull(e) ? 'map full: ' : ''}${(e as Error).message}`);
     }
     return freed;
   }
