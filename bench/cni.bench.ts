@@ -1,6 +1,8 @@
-// Pod create-to-ready latency and DEL latency: Porin's CNI plugin vs the reference bridge + host-local, interleaved.
-// Everything happens inside a namespace `porin-bench-host` laid out like a Porin node (blackholes, table 2004),
-// so the machine's own interfaces, forwarding and iptables are never touched; it is deleted afterwards.
+// Pod create-to-ready latency and DEL latency: Porin's thin CNI plugin + server vs the reference bridge + host-local,
+// interleaved. The worker plays the agent (bench/cni-agent-side.ts): it serves the plugin and, after each ADD, writes
+// the pod's policy and attaches the tc programs, as the runtime's sandboxReady does. Everything happens inside a
+// namespace `porin-bench-host` laid out like a Porin node (blackholes, table 2004), so the machine's own
+// interfaces, forwarding and iptables are never touched; it is deleted afterwards.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -10,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { spawnWithInput } from '../src/cni/exec-plugin.js';
 import { linkPorinPlugin } from '../src/cni/porin-plugin-path.js';
+import { type AgentSide, HOST_ADDRESS, startAgentSide } from './cni-agent-side.js';
 import type { Measurement } from './measurement.js';
 
 const sh = promisify(execFile);
@@ -27,16 +30,27 @@ interface WorkerJob {
 interface Sample {
   /** netns create + ADD returned. */
   create: number;
-  /** netns create until the pod's kernel answers a TCP connect (RST from a closed port: no process needed). */
+  /**
+   * netns create until the pod's kernel answers a TCP connect (RST from a closed port: no process needed);
+   * for porin this includes the agent's step after ADD (policy write + tc attach).
+   */
   ready: number;
   /** The plugin call alone. */
   add: number;
+  /** porin: the agent's step after ADD (PolicySync.sandboxReady: policy write + tc attach); bridge: 0. */
+  endpoint: number;
+  /** The plugin call (porin: after the agent's sandboxGone step, which is included). */
   del: number;
   /** A VERSION call: process start-up and nothing else (the floor under every call). */
   version: number;
 }
 
-type Report = Record<Kind, Sample[]>;
+interface Report {
+  samples: Record<Kind, Sample[]>;
+  /** The server's own time per call (from its log), by command: what the thin plugin adds is the rest. */
+  serverMs: Record<string, number[]>;
+  datapathError?: string;
+}
 
 // ---------------------------------------------------------------- worker (runs inside porin-bench-host)
 
@@ -48,6 +62,7 @@ function configs(dir: string): Record<Kind, Record<string, unknown>> {
       type: 'porin',
       podCIDR: '10.244.201.0/24',
       dataDir: join(dir, 'porin-ipam'),
+      socket: join(dir, 'cni.sock'),
     },
     bridge: {
       cniVersion: '1.0.0',
@@ -112,7 +127,8 @@ async function untilAnswered(ip: string, deadline: number): Promise<void> {
 
 async function worker(job: WorkerJob): Promise<void> {
   const conf = configs(job.dir);
-  const report: Report = { porin: [], bridge: [] };
+  const agent: AgentSide = await startAgentSide(join(job.dir, 'cni.sock'), join(job.dir, 'agent'));
+  const samples: Report['samples'] = { porin: [], bridge: [] };
   const pods: Array<{ kind: Kind; i: number; ns: string; id: string; sample: Sample }> = [];
   const warmup = 3;
   for (let i = 0; i < job.pods + warmup; i++) {
@@ -126,7 +142,9 @@ async function worker(job: WorkerJob): Promise<void> {
       const out = await plugin(kind, 'ADD', job, id, `/var/run/netns/${ns}`, conf[kind]);
       const a1 = performance.now();
       const ip = String(JSON.parse(out).ips[0].address).split('/')[0]!;
-      await untilAnswered(ip, a1 + 5000);
+      if (kind === 'porin') await agent.ready(id, ns, ip);
+      const e1 = performance.now();
+      await untilAnswered(ip, e1 + 5000);
       const t1 = performance.now();
       const v0 = performance.now();
       await plugin(kind, 'VERSION', job, id, '', { cniVersion: '1.0.0' });
@@ -134,6 +152,7 @@ async function worker(job: WorkerJob): Promise<void> {
         create: a1 - t0,
         ready: t1 - t0,
         add: a1 - a0,
+        endpoint: e1 - a1,
         del: 0,
         version: performance.now() - v0,
       };
@@ -142,11 +161,18 @@ async function worker(job: WorkerJob): Promise<void> {
   }
   for (const p of [...pods].sort((a, b) => a.i - b.i || (a.i % 2 ? -1 : 1) * a.kind.localeCompare(b.kind))) {
     const d0 = performance.now();
+    if (p.kind === 'porin') agent.gone(p.id, p.ns);
     await plugin(p.kind, 'DEL', job, p.id, `/var/run/netns/${p.ns}`, conf[p.kind]);
     p.sample.del = performance.now() - d0;
     await sh('ip', ['netns', 'del', p.ns]);
-    if (p.i >= warmup) report[p.kind].push(p.sample);
+    if (p.i >= warmup) samples[p.kind].push(p.sample);
   }
+  await agent.close();
+  const report: Report = {
+    samples,
+    serverMs: Object.fromEntries(agent.serverMs),
+    ...(agent.datapathError ? { datapathError: agent.datapathError } : {}),
+  };
   process.stdout.write(JSON.stringify(report));
 }
 
@@ -173,7 +199,7 @@ async function setUpHost(): Promise<void> {
   await sh('ip', ['netns', 'add', HOST_NS]);
   const lines = [
     'link set lo up',
-    'addr add 10.244.255.254/32 dev lo',
+    `addr add ${HOST_ADDRESS}/32 dev lo`,
     'rule add from 10.244.0.0/16 lookup 2004 pref 2004',
     // The bridge pods are not part of Porin's layout: their subnet stays in the main table.
     'rule add to 10.244.200.0/24 lookup main pref 2000',
@@ -187,6 +213,7 @@ async function setUpHost(): Promise<void> {
 function runWorker(job: WorkerJob): Promise<Report> {
   return new Promise((resolve, reject) => {
     const self = fileURLToPath(import.meta.url);
+    // As the agent of an isolated cluster runs: nsenter into the host namespace, no mount namespace of its own.
     const child = spawn(
       'nsenter',
       [`--net=/var/run/netns/${HOST_NS}`, process.execPath, self, WORKER_FLAG, JSON.stringify(job)],
@@ -244,32 +271,49 @@ export async function run(opts: { quick: boolean; log?: (line: string) => void }
     ['create-to-ready', 'ready', 99],
     ['ADD alone', 'add', 50],
     ['ADD alone', 'add', 99],
+    ['tc + policy (agent)', 'endpoint', 50],
+    ['tc + policy (agent)', 'endpoint', 99],
     ['DEL', 'del', 50],
     ['DEL', 'del', 99],
     ['VERSION (start-up)', 'version', 50],
   ];
-  log(`cni: ${pods} pods per plugin, interleaved; porin (node) vs bridge + host-local (Go)`);
-  log('measurement            porin      bridge     ratio');
+  const { samples } = report;
+  log(
+    `cni: ${pods} pods per plugin, interleaved; porin (thin C plugin + server) vs bridge + host-local (Go)`,
+  );
+  if (report.datapathError)
+    log(`cni: NOTE the datapath did not load (${report.datapathError}): create-to-ready lacks tc + policy`);
+  log('measurement              porin      bridge     ratio');
   const measurements: Measurement[] = [];
   for (const [label, field, p] of rows) {
     const porin = percentile(
-      report.porin.map((s) => s[field]),
+      samples.porin.map((s) => s[field]),
       p,
     );
     const bridge = percentile(
-      report.bridge.map((s) => s[field]),
+      samples.bridge.map((s) => s[field]),
       p,
     );
     const name = `${label} p${p}`;
     log(
-      `${name.padEnd(22)} ${porin.toFixed(1).padStart(6)} ms ${bridge.toFixed(1).padStart(7)} ms  ${(porin / bridge).toFixed(2)}×`,
+      `${name.padEnd(24)} ${porin.toFixed(1).padStart(6)} ms ${bridge.toFixed(1).padStart(7)} ms  ${field !== 'endpoint' ? `${(porin / bridge).toFixed(2)}×` : ''}`,
     );
     measurements.push({
       name: `cni ${name}`,
       value: porin,
       unit: 'ms',
-      baseline: { name: 'bridge+host-local', value: bridge },
+      // bridge has no step after ADD: no baseline for the agent's share.
+      ...(field !== 'endpoint' ? { baseline: { name: 'bridge+host-local', value: bridge } } : {}),
+      // Issue 14's target: ADD p50, and create-to-ready p50 (with tc + policy), at most the reference's.
+      ...(p === 50 && (field === 'add' || field === 'ready')
+        ? { target: { kind: 'max' as const, value: bridge } }
+        : {}),
     });
+  }
+  for (const [command, ms] of Object.entries(report.serverMs)) {
+    log(
+      `cni: server time per ${command}: p50 ${percentile(ms, 50).toFixed(1)} ms, p99 ${percentile(ms, 99).toFixed(1)} ms (${ms.length} calls; the plugin process and the socket are the rest)`,
+    );
   }
   return measurements;
 }

@@ -12,6 +12,7 @@ const allowed = {
   identity: ['labels', 'net'],
   ipcache: ['net'],
   policy: ['labels', 'identity', 'ipcache', 'net', 'resources', 'kafka'],
+  fqdn: ['policy', 'identity', 'ipcache', 'labels', 'net'],
   'cluster/dns': ['resources', 'net'],
   'cluster/workloads': ['resources', 'kafka'],
   config: [],
@@ -22,6 +23,7 @@ const allowed = {
   cni: ['net'],
   'cluster/runtime': ['config', 'host', 'resources'],
   'cluster/probe': [],
+  'cluster/world': ['cluster/store', 'cluster/dns', 'cluster/workloads', 'host', 'config', 'resources', 'net'],
   datapath: ['policy', 'identity', 'ipcache', 'net', 'labels'],
   endpoints: ['datapath', 'policy', 'net', 'identity'],
   services: ['datapath', 'resources', 'net'],
@@ -29,9 +31,11 @@ const allowed = {
   monitor: ['datapath'],
   metrics: ['api', 'flow'],
   policylog: ['flow', 'policy'],
-  proxy: ['kafka', 'flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
-  agent: ['services', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
-  cli: ['services', 'kafka', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe'],
+  insight: ['api', 'flow', 'policy', 'resources', 'labels', 'identity', 'net'],
+  'ui-server': ['api', 'flow', 'resources', 'insight', 'identity'],
+  proxy: ['fqdn', 'kafka', 'flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
+  agent: ['services', 'ui-server', 'insight', 'fqdn', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'cluster/world', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
+  cli: ['services', 'ui-server', 'fqdn', 'kafka', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe', 'cni'],
 };
 
 // src/cluster groups the embedded cluster's folders; each of them is a folder of its own here.

@@ -5,8 +5,9 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 
-# Debian packages: iproute2, iptables, the reference CNI plugins and curl for the embedded cluster; clang/libbpf for the datapath.
-APT_PACKAGES=(clang llvm libbpf-dev bpftool iproute2 iptables containernetworking-plugins curl dnsutils python3 make g++ iperf3 nghttp2-client)
+# Debian packages: iproute2, iptables, the reference CNI plugins and curl for the embedded cluster; clang/libbpf for the
+# datapath; gcc/libc6-dev for the thin CNI plugin; chromium for the web UI's browser tests.
+APT_PACKAGES=(clang llvm libbpf-dev bpftool iproute2 iptables containernetworking-plugins curl dnsutils python3 make gcc libc6-dev g++ iperf3 nghttp2-client dnsperf chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -26,6 +27,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-say "building (eBPF programs with clang, then TypeScript)"
+say "building (eBPF programs with clang, the thin CNI plugin with gcc, then TypeScript, then the web UI)"
 bash scripts/build-bpf.sh
+bash scripts/build-native.sh
 npx tsc -p tsconfig.json
+npx tsc -p ui/tsconfig.json
+npx vite build -c ui/vite.config.ts

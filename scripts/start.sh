@@ -25,7 +25,8 @@ porin policy trace -f examples/starwars -f examples/starwars/policy/l7.yaml --fr
   --http-method PUT --http-path /v1/exhaust-port
 cat <<'MSG'
 
-The cluster keeps running. Next, try:
+The cluster keeps running. Open the web UI: http://127.0.0.1:12000/  (service map, flows, policy editor)
+Next, try:
   npx porin status
   npx porin apply -f examples/starwars/policy/l3-l4.yaml       # enforced in the kernel from now on
   npx porin exec xwing -- curl -s -m 2 -XPOST deathstar/v1/request-landing   # dropped: times out
@@ -34,5 +35,7 @@ The cluster keeps running. Next, try:
   npx porin probe --ports 80/TCP
   npx porin up -f examples/netpol-model && npx porin probe -o json
   npx porin policy matrix -f examples/netpol-model -f examples/netpol-model/policies/<one>.yaml
+  npx porin policy trace -f examples/fqdn/mediabot.yaml -f examples/fqdn/trace -f examples/fqdn/policy/dns-matchname.yaml \
+      --from mediabot --to api.github.com --port 443/TCP          # DNS-aware policy: examples/fqdn
   npx porin down                      # removes everything Porin made on this host
 MSG

@@ -7,22 +7,26 @@ import { ClusterDnsServer, resolvConf } from '../cluster/dns/index.js';
 import { PodRuntime } from '../cluster/runtime/index.js';
 import { FileObjectStore, type ObjectStore, type Unsubscribe } from '../cluster/store/index.js';
 import { workloadForContainer } from '../cluster/workloads/index.js';
-import { porinCniBinary } from '../cni/index.js';
+import { WorldController } from '../cluster/world/index.js';
+import { type CniServer, porinCniBinary } from '../cni/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
-import { ensureBpffs, ensureHostNetwork, netnsPath, sweepCluster } from '../host/index.js';
+import { ensureBpffs, ensureHostNetwork, netnsPath, sweepCluster, worldNetwork } from '../host/index.js';
 import { FileIdentityStore } from '../identity/index.js';
+import { WORLD_DNS_ADDRESS } from '../net/documentation-ranges.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
 import { EXTERNAL_HOST_RANGES } from '../services/index.js';
 import { clusterDefaults, hostAddress } from './cluster-defaults.js';
-import { cniPort } from './cni-port.js';
+import { cniPort, startCniServer } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
 import { deviceAddresses } from './device-addresses.js';
 import { EventRecorder } from './event-recorder.js';
 import { FlowAuditor } from './flow-auditor.js';
 import { FlowPipeline } from './flow-pipeline.js';
+import { fqdnCheck, worldCheck } from './fqdn-health.js';
+import { FqdnSync } from './fqdn-sync.js';
 import {
   type ComponentHealth,
   cniCheck,
@@ -37,19 +41,25 @@ import {
 import { registerLbRoutes } from './lb-routes.js';
 import { LoadBalancer } from './load-balancer.js';
 import { PolicySync } from './policy-sync.js';
+import { registerInsight, startAgentUi } from './ui-wiring.js';
 
 export class Agent {
   store!: ObjectStore;
   private runtime!: PodRuntime;
+  private cni!: ReturnType<typeof cniPort>;
+  private cniServer: CniServer | undefined;
   private controllers!: ControllerManager;
   private dns!: ClusterDnsServer;
   lb: LoadBalancer | undefined;
   private api!: ApiServer;
   private flows: FlowPipeline | undefined;
+  private ui: { close(): Promise<void> } | undefined;
   engine!: PolicyEngine;
   datapath: LxcDatapath | undefined;
   endpoints: EndpointManager | undefined;
   private policy!: PolicySync;
+  private fqdn: FqdnSync | undefined;
+  private world: WorldController | undefined;
   /** Called after a teardown request was answered (the daemon exits). */
   onTeardown: (() => void) | undefined;
   private readonly unwatch: Unsubscribe[] = [];
@@ -84,12 +94,23 @@ export class Agent {
     this.controllers = new ControllerManager(this.store, { lbPool: c.lbPool });
     this.controllers.start();
 
+    // The outside world first: cluster DNS forwards names outside the zone to the world's DNS server.
+    if (c.world) {
+      this.world = new WorldController({
+        store: this.store,
+        // The agent runs on the cluster's host (its namespace): the world hangs off the current namespace.
+        network: { prefix: c.prefix, tables: ['main', c.routeTable] },
+        dir: join(c.runDir, 'world'),
+        log: (m) => this.error(m),
+      });
+      await this.world.start();
+    }
     this.dns = new ClusterDnsServer({
       address: c.dnsBackendIP,
       nameserverAddresses: [c.dnsServiceIP],
       port: 53,
       zone: c.dnsZone,
-      upstreams: [...c.upstreamDns],
+      upstreams: c.upstreamDns.length > 0 || !c.world ? [...c.upstreamDns] : [WORLD_DNS_ADDRESS],
     });
     await this.dns.start();
 
@@ -157,19 +178,32 @@ export class Agent {
     this.policy.auditEngine = auditEngine;
     const auditor = new FlowAuditor(auditEngine, (p) => this.policy.isAudit(p));
     await this.policy.start();
+    // FQDN identities of the restored DNS caches exist before the first datapath write (runtime.resync below).
+    this.fqdn = new FqdnSync({
+      config: c,
+      store: this.store,
+      engine: this.engine,
+      endpoints: this.endpoints,
+      conntrack: this.datapath?.maps.conntrack,
+      log: (m) => this.log(m),
+    });
+    this.fqdn.start();
 
     // Services: the eBPF load balancer (socket LB for pods and the host, packet LB on lbDevices) is
     // in place before any pod starts, so a pod's first connection to a ClusterIP is already translated.
     if (this.datapath) {
       const hostIP = c.nodeAddress ?? hostAddress();
+      // Traffic from outside comes in on the configured devices, and from the world on its veth.
+      const worldIf = this.world ? worldNetwork({ prefix: c.prefix, tables: [] }).hostIf : undefined;
+      const lbDevices = [...c.lbDevices, ...(worldIf && !c.lbDevices.includes(worldIf) ? [worldIf] : [])];
       this.lb = await LoadBalancer.start({
         store: this.store,
         pinDir: c.pinDir,
         cgroupPath: c.cgroupDir,
         hostNetns: c.hostNetns ? netnsPath(c.hostNetns) : null,
         nodeName: c.nodeName,
-        nodeAddresses: [...(hostIP ? [hostIP] : []), ...deviceAddresses(c.lbDevices)],
-        externalDevices: c.lbDevices,
+        nodeAddresses: [...(hostIP ? [hostIP] : []), ...deviceAddresses(lbDevices)],
+        externalDevices: lbDevices,
         algorithm: c.lbAlgorithm,
         maglevTableSize: c.maglevTableSize,
         // Host safety: backends only inside the cluster, the node itself and the test world's ranges.
@@ -179,9 +213,12 @@ export class Agent {
     } else this.log('datapath disabled: services are not load balanced');
 
     const hostIP = hostAddress();
+    // Before the runtime: every CNI call it makes comes back here through the thin plugin.
+    this.cniServer = await startCniServer(c, (m) => this.log(m));
+    this.cni = cniPort(c);
     this.runtime = new PodRuntime({
       config: c,
-      cni: cniPort(c),
+      cni: this.cni,
       workloadFor: (container, pod) => workloadForContainer(container, pod),
       resolvConf: (namespace) => resolvConf({ namespace, nameserver: c.dnsServiceIP, zone: c.dnsZone }),
       setStatus: async (pod, status) => {
@@ -249,6 +286,7 @@ export class Agent {
       return { accepted: true };
     });
     registerLbRoutes(this.api, () => this.lb);
+    this.fqdn.routes(this.api);
     registerDebugRoutes(this.api, {
       appliedRevision: () => this.policy.appliedRevision,
       policyFailures: () => this.policy.failing(),
@@ -266,6 +304,7 @@ export class Agent {
       () => this.lb?.sync.index,
     );
     await this.flows.start(this.api);
+    registerInsight(this.api, this.store, () => this.flows?.store, c);
     this.policy.onRegeneration = (seconds) => this.flows?.metrics.observeRegeneration(seconds);
     const gauges = () => {
       const m = this.flows?.metrics;
@@ -280,6 +319,7 @@ export class Agent {
     gauges();
     this.timers.push(setInterval(gauges, 5000));
     await this.api.listen();
+    this.ui = await startAgentUi(c, p.socket, (m) => this.log(m));
     refreshDns();
     this.log(`agent ${process.pid} ready: node ${c.nodeName}, pod CIDR ${c.podCIDR}, DNS ${c.dnsServiceIP}`);
   }
@@ -291,7 +331,14 @@ export class Agent {
       ['store', storeCheck(this.store, paths(c).store)],
       ['controllers', async () => this.controllersHealth()],
       ['cluster-dns', dnsCheck(c.dnsServiceIP, c.dnsZone)],
-      ['cni', cniCheck(porinCniBinary(), () => this.runtime.list().length)],
+      [
+        'cni',
+        cniCheck(
+          porinCniBinary(),
+          () => this.cni.status(),
+          () => this.runtime.list().length,
+        ),
+      ],
       ['load-balancer', lbCheck(() => this.lb)],
       [
         'datapath',
@@ -308,6 +355,8 @@ export class Agent {
           () => this.policy.failing(),
         ),
       ],
+      ['fqdn', fqdnCheck(this.fqdn, this.datapath?.maps.ipcache)],
+      ['world', worldCheck(this.world)],
     ];
     return {
       pid: process.pid,
@@ -334,12 +383,16 @@ export class Agent {
   /** Stops watching and serving; pods keep running (a restarted agent adopts them). */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    await this.ui?.close();
     await this.api?.close();
     await this.flows?.stop();
     for (const u of this.unwatch.splice(0)) u();
     this.lb?.stop();
     this.policy?.stop();
+    this.fqdn?.stop();
+    this.world?.stop();
     this.runtime?.stop();
+    await this.cniServer?.close();
     await this.controllers?.stop();
     await this.dns?.close();
     await this.store?.close();
@@ -353,6 +406,7 @@ export class Agent {
     for (const u of this.unwatch.splice(0)) u();
     await Promise.all(pods.map((p) => this.runtime.remove(p)));
     await this.stop();
+    this.world?.teardown();
     await sweepCluster(this.config);
     if (!keepState) rmSync(this.config.stateDir, { recursive: true, force: true });
   }

@@ -68,7 +68,7 @@ export function clusterDefaults(c: ClusterConfig): Resource[] {
         namespace: 'kube-system',
         labels: {
           'kubernetes.io/service-name': 'kube-dns',
-          'endpointslice.kubernetes.io/managed-by': 'porin.io/agent',
+          'endpointslice.kubernetes.io/managed-by': 'cluster-dns.porin.io',
         },
       },
       addressType: 'IPv4',

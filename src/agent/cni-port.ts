@@ -1,11 +1,26 @@
-// The runtime's CNI port: Porin's network configuration list run through the libcni-style chain invoker.
+// The runtime's CNI port: Porin's network configuration list run through the libcni-style chain invoker; the
+// thin `porin` plugin it executes hands each call back to the agent's CNI server.
 import { join } from 'node:path';
 import type { CniPort } from '../cluster/runtime/index.js';
-import { type CniConflist, invokeCniChain, linkPorinPlugin, porinConflist } from '../cni/index.js';
+import { type CniConflist, CniServer, invokeCniChain, linkPorinPlugin, porinConflist } from '../cni/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
+
+/** The agent's CNI server socket: `$PORIN_RUN_DIR/cni.sock`. */
+export function cniSocket(c: ClusterConfig): string {
+  return join(c.runDir, 'cni.sock');
+}
+
+/**
+ * Serves the thin plugin in the agent: it wires pods in the agent's network namespace, which is the one the
+ * runtime executes the plugin in (the cluster's host).
+ */
+export function startCniServer(c: ClusterConfig, log: (line: string) => void): Promise<CniServer> {
+  return CniServer.listen({ socket: cniSocket(c), log: (l) => log(`cni: ${l}`) });
+}
 
 export function porinNetwork(c: ClusterConfig): CniConflist {
   return porinConflist({
+    socket: cniSocket(c),
     podCIDR: c.podCIDR,
     clusterCIDR: c.clusterCIDR,
     serviceCIDR: c.serviceCIDR,
@@ -15,7 +30,12 @@ export function porinNetwork(c: ClusterConfig): CniConflist {
   });
 }
 
-export function cniPort(c: ClusterConfig): CniPort {
+/** What the agent's health check asks the network plugin: CNI STATUS through the whole chain. */
+export interface CniStatusPort {
+  status(): Promise<void>;
+}
+
+export function cniPort(c: ClusterConfig): CniPort & CniStatusPort {
   const conflist = porinNetwork(c);
   const cniPath = [linkPorinPlugin(join(c.stateDir, 'cni-bin')), '/usr/lib/cni'];
   const rt = (containerId: string, netns: string, args: Record<string, string> = {}) => ({
@@ -44,6 +64,10 @@ export function cniPort(c: ClusterConfig): CniPort {
     },
     async del(containerId, netns) {
       await invokeCniChain(conflist, 'DEL', rt(containerId, netns));
+    },
+    /** CNI STATUS, executed as a runtime executes it: the thin plugin asks the agent's server. */
+    async status() {
+      await invokeCniChain(conflist, 'STATUS', rt('porin-status', ''));
     },
   };
 }

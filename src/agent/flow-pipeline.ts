@@ -44,7 +44,8 @@ export class FlowPipeline {
   private constructor(
     private readonly config: ClusterConfig,
     private readonly datapath: LxcDatapath | undefined,
-    store: FlowStore,
+    /** The durable store (the insight routes aggregate it). */
+    readonly store: FlowStore,
     engine: PolicyEngine,
     endpoints: EndpointManager | undefined,
     objects: ObjectStore,

@@ -76,15 +76,31 @@ export function dnsCheck(address: string, zone: string, timeoutMs = 1000): Healt
     });
 }
 
-/** The CNI plugin the runtime executes is there and executable. */
-export function cniCheck(pluginPath: string, sandboxes: () => number): HealthCheck {
+/**
+ * The network plugin answers CNI STATUS run through the chain exactly as the runtime runs ADD (the thin
+ * plugin binary → the agent's CNI server → IPAM), so a missing binary, a dead server or a full IPAM shows.
+ */
+export function cniCheck(
+  pluginPath: string,
+  status: () => Promise<void>,
+  sandboxes: () => number,
+): HealthCheck {
   return async () => {
     try {
       accessSync(pluginPath, constants.X_OK);
     } catch {
       return { name: 'cni', ok: false, message: `plugin ${pluginPath} is missing or not executable` };
     }
-    return { name: 'cni', ok: true, message: `porin plugin ${pluginPath}, ${sandboxes()} sandbox(es)` };
+    try {
+      await status();
+    } catch (e) {
+      return { name: 'cni', ok: false, message: `CNI STATUS failed: ${(e as Error).message}` };
+    }
+    return {
+      name: 'cni',
+      ok: true,
+      message: `porin plugin ${pluginPath} answers STATUS, ${sandboxes()} sandbox(es)`,
+    };
   };
 }
 

@@ -16,6 +16,7 @@ const KIND_NAMES: Record<string, string> = {
   NetworkPolicy: 'networkpolicy.networking.k8s.io',
   CiliumNetworkPolicy: 'ciliumnetworkpolicy.cilium.io',
   CiliumClusterwideNetworkPolicy: 'ciliumclusterwidenetworkpolicy.cilium.io',
+  ExternalHost: 'externalhost.porin.io',
   Event: 'event',
 };
 

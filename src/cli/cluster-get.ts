@@ -1,7 +1,16 @@
 // `porin get KIND [NAME] [-n NS | -A] [-o yaml|json|wide]`: kubectl-style listings from the agent's store.
 import { stringify } from 'yaml';
 import { resolveKind } from '../api/index.js';
-import type { Deployment, EndpointSlice, Event, Node, Pod, Resource, Service } from '../resources/index.js';
+import type {
+  Deployment,
+  EndpointSlice,
+  Event,
+  ExternalHost,
+  Node,
+  Pod,
+  Resource,
+  Service,
+} from '../resources/index.js';
 import { NAMESPACED_KINDS } from '../resources/index.js';
 import { CliError } from './cli-error.js';
 import { age, agentClient } from './cluster-client.js';
@@ -24,7 +33,7 @@ export async function clusterGet(args: string[], out: Out): Promise<number> {
   const kind = kindArg ? resolveKind(kindArg) : undefined;
   if (!kind)
     throw new CliError(
-      `${kindArg ? `unknown kind "${kindArg}"` : 'no kind given'}: use pods, services, deployments, endpointslices, namespaces, nodes, networkpolicies, cnp, ccnp, events\n${USAGE}`,
+      `${kindArg ? `unknown kind "${kindArg}"` : 'no kind given'}: use pods, services, deployments, endpointslices, namespaces, nodes, networkpolicies, cnp, ccnp, events, externalhosts\n${USAGE}`,
     );
   const format = outputFormat(values, ['table', 'wide', 'yaml', 'json'], 'table');
   const namespaced = NAMESPACED_KINDS.has(kind);
@@ -149,6 +158,18 @@ function columns(
                 n.spec?.podCIDR ?? '<none>',
               ]
             : []),
+        ]),
+      };
+    case 'ExternalHost':
+      return {
+        headers: ['NAME', 'HOSTNAMES', 'ADDRESSES', 'PORTS', 'AGE', ...(wide ? ['TTL'] : [])],
+        rows: (items as ExternalHost[]).map((h) => [
+          h.metadata.name,
+          h.spec.hostnames.join(',') || '<none>',
+          h.spec.addresses.join(','),
+          h.spec.ports.map((p) => `${p.port}/${p.protocol}`).join(',') || '<none>',
+          created(h),
+          ...(wide ? [String(h.spec.ttl ?? 60)] : []),
         ]),
       };
     case 'Event':

@@ -1,5 +1,8 @@
 // The `porin` command: routes subcommands, prints errors without stack traces, returns the exit status.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serveCni } from '../cni/index.js';
+import { clusterConfig } from '../config/cluster-config.js';
 import { CliError } from './cli-error.js';
 import { clusterApply, clusterDelete } from './cluster-apply.js';
 import { clusterDown } from './cluster-down.js';
@@ -10,6 +13,7 @@ import { clusterProbe } from './cluster-probe.js';
 import { clusterStatus } from './cluster-status.js';
 import { clusterUp } from './cluster-up.js';
 import { bpfCommand, endpointCommand } from './debug-commands.js';
+import { fqdnCommand } from './fqdn-cache.js';
 import { serviceCommand } from './lb-commands.js';
 import { observeCommand } from './observe.js';
 import { type Out, paint, stdoutOut } from './output.js';
@@ -17,6 +21,7 @@ import { policyGet } from './policy-get.js';
 import { policyMatrixCommand } from './policy-matrix.js';
 import { policyTrace } from './policy-trace.js';
 import { policyValidate } from './policy-validate.js';
+import { uiCommand } from './ui.js';
 
 const HELP = `porin: eBPF networking, security and observability for Kubernetes
 
@@ -43,12 +48,16 @@ Observability (root):
   observe [filters] [-f]        flows with verdicts and the policies behind them (Hubble's flags and
                                 output: --pod, --verdict DROPPED, --print-policy-names, -o compact|json|table)
 
+Web UI:
+  ui [--port 12000]             the service map, live flows and the policy editor on http://127.0.0.1:12000/
+
 Datapath (root):
   endpoint list                 endpoints, identities, enforcement and datapath status
   bpf policy get POD            the policy map entries of a pod, with the rules behind each
   bpf ct list                   connection tracking entries
   bpf ipcache list              address/prefix → identity
   bpf lb list                   load-balancer map entries (frontends, slots, backends, Maglev tables)
+  fqdn cache list               DNS names and addresses learned by the DNS proxy, per endpoint (-o json)
 
 Services (root):
   service list [-o wide|json]   frontends and their backends with state, read from the LB maps
@@ -57,6 +66,10 @@ Clusters: one per machine by default (its host is the machine's network namespac
   --host-netns NAME (or set PORIN_HOST_NETNS) to any cluster command to run or use an isolated cluster
   whose host is the private network namespace porin-NAME: it shares nothing with other clusters.
   down --all                    remove every Porin cluster and object on this machine
+
+CNI:
+  cni-server [--socket PATH]    serve the thin CNI plugin in this network namespace, without an agent
+                                (the agent serves it itself on $PORIN_RUN_DIR/cni.sock)
 
 Other:
   version                       print the version
@@ -111,6 +124,9 @@ const CLUSTER: Record<string, Command> = {
   observe: observeCommand,
   bpf: bpfCommand,
   service: serviceCommand,
+  fqdn: fqdnCommand,
+  'cni-server': (args) => serveCni(args, { defaultSocket: join(clusterConfig().runDir, 'cni.sock') }),
+  ui: uiCommand,
 };
 
 export async function main(

@@ -127,6 +127,7 @@ export function renderTrace(r: TraceResult, out: Out): string {
   s += side(out, 'Ingress', r.ingress);
   for (const l of r.l7 ?? [])
     s += side(out, `L7 ${l.type.toUpperCase()}`, { summary: l.summary, verdict: l.verdict } as SideTrace);
+  if (r.dns) s += side(out, 'DNS', { summary: r.dns.summary, verdict: r.dns.verdict } as SideTrace);
   s += `\nVerdict: ${verdictWord(out, r.verdict)}\n`;
   return s;
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { CNI_CODE, CniError } from './cni-error.js';
 import type { CniInterface, CniIpConfig, CniRoute } from './cni-types.js';
-import { ipBatch, parseJsonLines } from './ip-command.js';
+import { type CommandRunner, ipBatch, parseJsonLines, spawnCommand } from './ip-command.js';
 import type { IpamStore } from './ipam-store.js';
 import { formatIPv4, parseIPv4 } from './ipv4.js';
 import type { PorinNetConf } from './plugin-config.js';
@@ -64,6 +64,7 @@ export async function checkPod(
   ifname: string,
   netns: string,
   store: IpamStore,
+  runner: CommandRunner = spawnCommand,
 ): Promise<void> {
   const veth = vethIdentity(containerId);
   const want = expected(conf, ifname, netns);
@@ -76,7 +77,7 @@ export async function checkPod(
       `route show ${want.ip}/32 table ${conf.routeTable}`,
       `link show dev ${veth.hostName}`,
     ],
-    { json: true, force: true },
+    { json: true, force: true, runner },
   );
   const [mainRoutes = [], tableRoutes = [], hostLinks = []] = parseJsonLines(host.stdout) as [
     IpRoute[],
@@ -117,6 +118,7 @@ export async function checkPod(
     netns,
     json: true,
     force: true,
+    runner,
   });
   if (pod.code !== 0 && pod.stdout.trim() === '') {
     fail(CNI_CODE.CHECK_INTERFACE, `cannot inspect network namespace ${netns}`, pod.stderr.trim());

@@ -1,4 +1,4 @@
-// Every process the plugin starts: `ip -batch` (in the host or, via nsenter, in a pod namespace) and `flock`.
+// Every process the plugin's work starts: `ip -batch` (in the host or, via nsenter, in a pod namespace) and `flock`.
 import { spawn } from 'node:child_process';
 import { CNI_CODE, CniError } from './cni-error.js';
 
@@ -7,6 +7,12 @@ export interface CommandResult {
   readonly stdout: string;
   readonly stderr: string;
 }
+
+/** Runs `cmd args…` with `input` on stdin (a direct spawn, or a ShellRunner's long-lived shells). */
+export type CommandRunner = (cmd: string, args: readonly string[], input: string) => Promise<CommandResult>;
+
+/** Takes an exclusive lock on a file; resolves with the function that releases it. */
+export type FileLocker = (path: string, timeoutSeconds: number) => Promise<() => Promise<void>>;
 
 export interface IpBatchOptions {
   /** Run inside this network namespace (a path such as CNI_NETNS) through `nsenter --net=`. */
@@ -20,12 +26,15 @@ export interface IpBatchOptions {
    * does not exist (e.g. no IPv6 in the kernel) is skipped. Costs no extra process: one `sh` runs both.
    */
   readonly sysctls?: ReadonlyArray<readonly [string, string]>;
+  /** How the command is started (default: spawned directly). */
+  readonly runner?: CommandRunner;
 }
 
 const SAFE = /^[A-Za-z0-9_./-]+$/;
 
-function run(cmd: string, args: string[], input: string): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
+/** The default CommandRunner: one spawned process per command. */
+export const spawnCommand: CommandRunner = (cmd, args, input) =>
+  new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -42,12 +51,12 @@ function run(cmd: string, args: string[], input: string): Promise<CommandResult>
     child.stdin.on('error', () => {}); // the child may exit before reading everything; its status tells
     child.stdin.end(input);
   });
-}
 
 /** Runs `ip -batch -` with one command per line (e.g. `route add 10.244.0.5/32 dev porin0123456789`). */
 export function ipBatch(lines: readonly string[], opts: IpBatchOptions = {}): Promise<CommandResult> {
   const ipArgs = [...(opts.json ? ['-json'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
   const input = lines.length ? `${lines.join('\n')}\n` : '';
+  const run = opts.runner ?? spawnCommand;
   if (!opts.netns) return run('ip', ipArgs, input);
   const nsArgs = [`--net=${opts.netns}`];
   if (!opts.sysctls?.length) return run('nsenter', [...nsArgs, 'ip', ...ipArgs], input);
@@ -83,14 +92,20 @@ export function parseJsonLines(stdout: string): unknown[][] {
 /**
  * Takes an exclusive flock(2) on `path` (created if missing) and holds it until the returned function is
  * called. The lock is held by a `flock … cat` child that exits when its stdin closes, so it is released
- * even if this process dies. Fails with TRY_AGAIN_LATER after `timeoutSeconds`.
+ * even if this process dies. Fails with TRY_AGAIN_LATER after `timeoutSeconds`. `onLost` is called if the
+ * holder exits before release was asked for (killed): the lock is gone.
  */
-export function holdFileLock(path: string, timeoutSeconds: number): Promise<() => Promise<void>> {
+export function holdFileLock(
+  path: string,
+  timeoutSeconds: number,
+  onLost?: () => void,
+): Promise<() => Promise<void>> {
   return new Promise((resolve, reject) => {
     const child = spawn('flock', ['-x', '-E', '75', '-w', String(timeoutSeconds), path, 'cat'], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let held = false;
+    let releasing = false;
     const err: Buffer[] = [];
     const exited = new Promise<void>((done) => child.on('close', () => done()));
     child.stderr.on('data', (b: Buffer) => err.push(b));
@@ -99,7 +114,10 @@ export function holdFileLock(path: string, timeoutSeconds: number): Promise<() =
       if (!held) reject(new CniError(CNI_CODE.IO_FAILURE, 'cannot run flock', e.message));
     });
     child.on('close', (code) => {
-      if (held) return;
+      if (held) {
+        if (!releasing) onLost?.();
+        return;
+      }
       const stderr = Buffer.concat(err).toString('utf8').trim();
       reject(
         code === 75
@@ -111,6 +129,7 @@ export function holdFileLock(path: string, timeoutSeconds: number): Promise<() =
     child.stdout.once('data', () => {
       held = true;
       resolve(async () => {
+        releasing = true;
         child.stdin.end();
         await exited;
       });

@@ -12,7 +12,7 @@ import {
 import { join } from 'node:path';
 import { CNI_CODE, CniError } from './cni-error.js';
 import type { CniAttachment } from './cni-types.js';
-import { holdFileLock } from './ip-command.js';
+import { type FileLocker, holdFileLock } from './ip-command.js';
 import { formatIPv4, parseIPv4 } from './ipv4.js';
 
 export interface Allocation {
@@ -37,6 +37,8 @@ export class IpamStore {
     private readonly range: readonly [number, number],
     /** The pool's name in messages (the podCIDR). */
     private readonly label = 'the pool',
+    /** How the directory's lock file is taken (default: one flock process per call). */
+    private readonly locker: FileLocker = holdFileLock,
   ) {}
 
   /** Runs `fn` holding the network's exclusive lock (creating the directory on first use). */
@@ -50,7 +52,7 @@ export class IpamStore {
         (e as Error).message,
       );
     }
-    const release = await holdFileLock(join(this.dir, LOCK), LOCK_TIMEOUT_SECONDS);
+    const release = await this.locker(join(this.dir, LOCK), LOCK_TIMEOUT_SECONDS);
     try {
       return await fn();
     } finally {
@@ -101,9 +103,14 @@ export class IpamStore {
    * one, or the next free one after the last reserved (round robin).
    */
   allocate(containerId: string, ifname: string, requested?: number): number {
+    return this.reserve(containerId, ifname, requested).ip;
+  }
+
+  /** `allocate`, also telling whether the address was already this attachment's (one directory scan). */
+  reserve(containerId: string, ifname: string, requested?: number): { ip: number; reused: boolean } {
     const all = this.list();
     const mine = all.find((a) => a.containerId === containerId && a.ifname === ifname);
-    if (mine && (requested === undefined || requested === mine.ip)) return mine.ip;
+    if (mine && (requested === undefined || requested === mine.ip)) return { ip: mine.ip, reused: true };
     const held = new Set(all.map((a) => a.ip));
     const [first, last] = this.range;
     if (requested !== undefined) {
@@ -116,7 +123,7 @@ export class IpamStore {
       if (held.has(requested) || !this.create(requested, containerId, ifname)) {
         throw new CniError(CNI_CODE.ADDRESS_IN_USE, `address ${formatIPv4(requested)} is already allocated`);
       }
-      return requested;
+      return { ip: requested, reused: false };
     }
     const size = last - first + 1;
     const cursor = this.lastReserved();
@@ -126,7 +133,7 @@ export class IpamStore {
       if (held.has(ip)) continue;
       if (this.create(ip, containerId, ifname)) {
         this.setLastReserved(ip);
-        return ip;
+        return { ip, reused: false };
       }
     }
     throw new CniError(

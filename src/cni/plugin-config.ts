@@ -15,6 +15,10 @@ export interface PorinNetConf {
   /** IPAM state lives in `<dataDir>/<name>/`. */
   readonly dataDir: string;
   readonly mtu?: number;
+  /** The CNI server's unix socket, which the thin plugin forwards the call to. */
+  readonly socket: string;
+  /** How long the thin plugin waits for the server's answer. */
+  readonly timeoutSeconds: number;
   readonly dns?: CniDns;
   /** The previous plugin's (ADD) or the cached (CHECK, DEL) result, undecoded. */
   readonly prevResult?: Record<string, unknown>;
@@ -26,7 +30,14 @@ export const DEFAULTS = Object.freeze({
   gateway: '169.254.1.1',
   routeTable: 2004,
   dataDir: '/var/lib/porin/ipam',
+  /** Under the default run directory (`$PORIN_RUN_DIR`, /run/porin); the agent sets its own explicitly. */
+  socket: '/run/porin/cni.sock',
+  /** Below invokeCniChain's 60 s per plugin, so a runtime gets the plugin's error rather than a kill. */
+  timeoutSeconds: 50,
 });
+
+/** An absolute path that fits sun_path (108 bytes with the NUL), printable ASCII: what porin-cni.c accepts. */
+const SOCKET_PATH = /^\/[\x21-\x7e]{0,106}$/;
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const KNOWN = new Set([
@@ -50,6 +61,8 @@ const KNOWN = new Set([
   'routeTable',
   'dataDir',
   'mtu',
+  'socket',
+  'timeoutSeconds',
 ]);
 
 function invalid(msg: string, details?: string): CniError {
@@ -207,6 +220,25 @@ export function parsePluginConfig(raw: Record<string, unknown>): PorinNetConf {
     }
     mtu = raw.mtu;
   }
+  const socket = raw.socket ?? DEFAULTS.socket;
+  if (typeof socket !== 'string' || !SOCKET_PATH.test(socket)) {
+    throw invalid(
+      'socket must be an absolute path of printable ASCII characters, at most 107 bytes',
+      `socket=${JSON.stringify(raw.socket)}`,
+    );
+  }
+  const timeoutSeconds = raw.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
+  if (
+    typeof timeoutSeconds !== 'number' ||
+    !Number.isInteger(timeoutSeconds) ||
+    timeoutSeconds < 1 ||
+    timeoutSeconds > 3600
+  ) {
+    throw invalid(
+      'timeoutSeconds must be an integer from 1 to 3600',
+      `timeoutSeconds=${JSON.stringify(raw.timeoutSeconds)}`,
+    );
+  }
   if (raw.prevResult !== undefined && !isObject(raw.prevResult))
     throw invalid('prevResult must be an object');
   const conf: PorinNetConf = {
@@ -218,6 +250,8 @@ export function parsePluginConfig(raw: Record<string, unknown>): PorinNetConf {
     gateway: gateway as string,
     routeTable,
     dataDir,
+    socket,
+    timeoutSeconds,
     ...(mtu !== undefined ? { mtu } : {}),
   };
   const dns = parseDns(raw.dns);

@@ -13,6 +13,10 @@ export interface PorinConflistOptions {
   /** Default 2004. */
   routeTable?: number;
   dataDir: string;
+  /** The CNI server's unix socket (default /run/porin/cni.sock). */
+  socket?: string;
+  /** How long the plugin waits for the server (default 50 s). */
+  timeoutSeconds?: number;
   mtu?: number;
   dns?: CniDns;
   /** The reference `portmap` plugin (hostPort through iptables DNAT; runtime capability `portMappings`). */
@@ -46,6 +50,8 @@ export function porinConflist(opts: PorinConflistOptions): CniConflist {
   if (opts.serviceCIDR) porin.serviceCIDR = opts.serviceCIDR;
   if (opts.gateway) porin.gateway = opts.gateway;
   if (opts.routeTable !== undefined) porin.routeTable = opts.routeTable;
+  if (opts.socket) porin.socket = opts.socket;
+  if (opts.timeoutSeconds !== undefined) porin.timeoutSeconds = opts.timeoutSeconds;
   if (opts.mtu !== undefined) porin.mtu = opts.mtu;
   if (opts.dns) porin.dns = opts.dns;
   const plugins: CniPluginConf[] = [porin];

@@ -1,11 +1,19 @@
-// Where the `porin` plugin binary is, and a CNI_PATH directory that offers it under its type name `porin`.
+// Where the `porin` plugin binary and the standalone server are, and a CNI_PATH directory offering the plugin as `porin`.
 import { mkdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Absolute path of `bin/porin-cni` (from dist/src/cni/ three levels up to the repository). */
+/**
+ * Absolute path of `bin/porin-cni` (from dist/src/cni/ three levels up to the repository): a symlink to the
+ * compiled thin plugin, dist/native/porin-cni (`npm run build` makes it).
+ */
 export function porinCniBinary(): string {
   return fileURLToPath(new URL('../../../bin/porin-cni', import.meta.url));
+}
+
+/** The standalone CNI server's entry point (`node <this> --socket PATH`), what `porin cni-server` runs. */
+export function porinCniServerEntry(): string {
+  return fileURLToPath(new URL('./server-main.js', import.meta.url));
 }
 
 /**

@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { addResult } from './add-result.js';
 import { checkPod } from './check-pod.js';
+import { type CniContext, DIRECT_CONTEXT } from './cni-context.js';
 import { type CniEnv, parseCniEnv } from './cni-env.js';
 import { CNI_CODE, CniError } from './cni-error.js';
 import { CURRENT_CNI_VERSION, isSemver, SUPPORTED_CNI_VERSIONS, versionAtLeast } from './cni-version.js';
@@ -20,11 +21,16 @@ export interface CniOutcome {
 
 const SAFE_PATH = /^\/[^\s"'\\]*$/;
 
-function storeFor(conf: PorinNetConf): IpamStore {
-  return new IpamStore(join(conf.dataDir, conf.name), allocatableRange(conf.podCIDR)!, conf.podCIDRText);
+function storeFor(conf: PorinNetConf, ctx: CniContext): IpamStore {
+  return new IpamStore(
+    join(conf.dataDir, conf.name),
+    allocatableRange(conf.podCIDR)!,
+    conf.podCIDRText,
+    ctx.lock,
+  );
 }
 
-async function add(conf: PorinNetConf, env: CniEnv): Promise<string> {
+async function add(conf: PorinNetConf, env: CniEnv, ctx: CniContext): Promise<string> {
   if (!SAFE_PATH.test(env.netns))
     throw new CniError(CNI_CODE.INVALID_ENV, 'invalid CNI_NETNS: must be a path without spaces or quotes');
   if (!existsSync(env.netns)) {
@@ -40,12 +46,8 @@ async function add(conf: PorinNetConf, env: CniEnv): Promise<string> {
       );
     }
   }
-  const store = storeFor(conf);
-  const { ip, reused } = await store.withLock(() => {
-    const before = store.find(env.containerId, env.ifname);
-    const ip = store.allocate(env.containerId, env.ifname, requested);
-    return { ip, reused: before?.ip === ip };
-  });
+  const store = storeFor(conf, ctx);
+  const { ip, reused } = await store.withLock(() => store.reserve(env.containerId, env.ifname, requested));
   const wiring: PodWiring = {
     veth: vethIdentity(env.containerId),
     ifname: env.ifname,
@@ -56,7 +58,7 @@ async function add(conf: PorinNetConf, env: CniEnv): Promise<string> {
     ...(conf.mtu ? { mtu: conf.mtu } : {}),
   };
   try {
-    await wirePod(wiring);
+    await wirePod(wiring, ctx.run);
   } catch (e) {
     // Release only what this call reserved: a reused reservation belongs to the wiring that exists.
     if (!reused) await store.withLock(() => store.release(env.containerId, env.ifname));
@@ -65,17 +67,17 @@ async function add(conf: PorinNetConf, env: CniEnv): Promise<string> {
   return `${JSON.stringify(addResult(conf, wiring))}\n`;
 }
 
-async function del(conf: PorinNetConf, env: CniEnv): Promise<void> {
+async function del(conf: PorinNetConf, env: CniEnv, ctx: CniContext): Promise<void> {
   // Deleting the host end removes the pair and its routes; then the address can be handed out again.
-  await unwirePod(hostVethName(env.containerId));
-  const store = storeFor(conf);
+  await unwirePod(hostVethName(env.containerId), ctx.run);
+  const store = storeFor(conf, ctx);
   await store.withLock(() => store.release(env.containerId, env.ifname));
 }
 
-async function check(conf: PorinNetConf, env: CniEnv): Promise<void> {
+async function check(conf: PorinNetConf, env: CniEnv, ctx: CniContext): Promise<void> {
   if (!conf.prevResult)
     throw new CniError(CNI_CODE.INVALID_CONFIG, 'CHECK needs prevResult (the result of ADD)');
-  await checkPod(conf, env.containerId, env.ifname, env.netns, storeFor(conf));
+  await checkPod(conf, env.containerId, env.ifname, env.netns, storeFor(conf, ctx), ctx.run);
 }
 
 function needs11(conf: PorinNetConf, command: string): void {
@@ -87,9 +89,9 @@ function needs11(conf: PorinNetConf, command: string): void {
   }
 }
 
-function status(conf: PorinNetConf): void {
+function status(conf: PorinNetConf, ctx: CniContext): void {
   needs11(conf, 'STATUS');
-  const store = storeFor(conf);
+  const store = storeFor(conf, ctx);
   try {
     mkdirSync(store.dir, { recursive: true, mode: 0o700 });
     accessSync(store.dir, constants.W_OK);
@@ -106,17 +108,17 @@ function status(conf: PorinNetConf): void {
     throw new CniError(CNI_CODE.NOT_AVAILABLE, 'no IPv4 networking on this host');
 }
 
-async function gc(conf: PorinNetConf): Promise<void> {
+async function gc(conf: PorinNetConf, ctx: CniContext): Promise<void> {
   needs11(conf, 'GC');
   if (!conf.validAttachments) {
     // Never read a missing list as "nothing is valid": that would release every address.
     throw new CniError(CNI_CODE.INVALID_CONFIG, 'GC needs cni.dev/valid-attachments');
   }
-  const store = storeFor(conf);
+  const store = storeFor(conf, ctx);
   const stale = await store.withLock(() => store.releaseUnlisted(conf.validAttachments!));
   const keep = new Set(conf.validAttachments.map((a) => a.containerID));
   const gone = new Set(stale.map((a) => a.containerId).filter((id) => id && !keep.has(id)));
-  await unwireMany([...gone].map(hostVethName));
+  await unwireMany([...gone].map(hostVethName), ctx.run);
 }
 
 /** The cniVersion to answer with: the config's when it is one we speak, else the newest. */
@@ -130,10 +132,14 @@ function replyVersion(stdin: string): string {
   return CURRENT_CNI_VERSION;
 }
 
-/** Runs one plugin call. Never throws: every failure becomes the spec's error object and a non-zero exit. */
+/**
+ * Runs one plugin call (the CNI server runs it for each request of the thin plugin). Never throws: every
+ * failure becomes the spec's error object and a non-zero exit.
+ */
 export async function runCni(
   env: Readonly<Record<string, string | undefined>>,
   stdin: string,
+  ctx: CniContext = DIRECT_CONTEXT,
 ): Promise<CniOutcome> {
   try {
     const e = parseCniEnv(env);
@@ -148,18 +154,18 @@ export async function runCni(
     const conf = parsePluginConfig(raw);
     switch (e.command) {
       case 'ADD':
-        return { exitCode: 0, stdout: await add(conf, e) };
+        return { exitCode: 0, stdout: await add(conf, e, ctx) };
       case 'DEL':
-        await del(conf, e);
+        await del(conf, e, ctx);
         break;
       case 'CHECK':
-        await check(conf, e);
+        await check(conf, e, ctx);
         break;
       case 'STATUS':
-        status(conf);
+        status(conf, ctx);
         break;
       case 'GC':
-        await gc(conf);
+        await gc(conf, ctx);
         break;
     }
     return { exitCode: 0, stdout: '' };

@@ -1,7 +1,7 @@
 // Wires a pod to the host (veth pair, /32 address, gateway route + static neighbour, host /32 routes) and unwires it.
 import { existsSync, writeFileSync } from 'node:fs';
 import { CNI_CODE, CniError } from './cni-error.js';
-import { ipBatch, ipBatchOrThrow } from './ip-command.js';
+import { type CommandRunner, ipBatch, ipBatchOrThrow, spawnCommand } from './ip-command.js';
 import type { VethIdentity } from './veth-names.js';
 
 export interface PodWiring {
@@ -51,17 +51,20 @@ function writeSysctl(path: string, value: string): void {
  * a host interface), the host veth's sysctls written from here, then one `nsenter … sh` inside the pod (IPv6
  * off, then `ip -batch`). On failure, whatever this call created is removed again.
  */
-export async function wirePod(w: PodWiring): Promise<void> {
+export async function wirePod(w: PodWiring, runner: CommandRunner = spawnCommand): Promise<void> {
   const { veth, ifname, ip, gateway } = w;
   const mtu = w.mtu ? ` mtu ${w.mtu}` : '';
   // `route add` (not replace): if another pod still had this address, the kernel refuses the duplicate.
   // The host veth comes up before its sysctls are written; no packet can flow until the pod end is up.
-  const host = await ipBatch([
-    `link add ${veth.hostName} address ${veth.hostMac}${mtu} type veth peer name ${ifname} address ${veth.podMac}${mtu} netns ${w.netns}`,
-    `link set ${veth.hostName} up`,
-    `route add ${ip}/32 dev ${veth.hostName} scope link`,
-    `route add ${ip}/32 dev ${veth.hostName} scope link table ${w.routeTable}`,
-  ]);
+  const host = await ipBatch(
+    [
+      `link add ${veth.hostName} address ${veth.hostMac}${mtu} type veth peer name ${ifname} address ${veth.podMac}${mtu} netns ${w.netns}`,
+      `link set ${veth.hostName} up`,
+      `route add ${ip}/32 dev ${veth.hostName} scope link`,
+      `route add ${ip}/32 dev ${veth.hostName} scope link table ${w.routeTable}`,
+    ],
+    { runner },
+  );
   if (host.code !== 0) {
     const failedLine = Number(/Command failed -:(\d+)/.exec(host.stderr)?.[1] ?? 0);
     if (failedLine === 1 && /File exists/.test(host.stderr)) {
@@ -71,7 +74,7 @@ export async function wirePod(w: PodWiring): Promise<void> {
         'a previous ADD for this container was not followed by DEL',
       );
     }
-    if (failedLine !== 1) await ipBatch([`link del ${veth.hostName}`]);
+    if (failedLine !== 1) await ipBatch([`link del ${veth.hostName}`], { runner });
     throw new CniError(
       CNI_CODE.IP_COMMAND_FAILED,
       `cannot create ${veth.hostName} and its routes`,
@@ -91,10 +94,10 @@ export async function wirePod(w: PodWiring): Promise<void> {
         `route replace default via ${gateway} dev ${ifname}`,
         `neigh replace ${gateway} lladdr ${veth.hostMac} dev ${ifname} nud permanent`,
       ],
-      { netns: w.netns, sysctls: POD_SYSCTLS },
+      { netns: w.netns, sysctls: POD_SYSCTLS, runner },
     );
   } catch (e) {
-    await ipBatch([`link del ${veth.hostName}`]);
+    await ipBatch([`link del ${veth.hostName}`], { runner });
     throw e;
   }
 }
@@ -103,18 +106,21 @@ export async function wirePod(w: PodWiring): Promise<void> {
  * Removes the pod's veth pair (deleting the host end removes both ends and every route through it).
  * Returns false when there was nothing to remove; that is not an error (DEL is idempotent).
  */
-export async function unwirePod(hostName: string): Promise<boolean> {
-  const r = await ipBatch([`link del ${hostName}`]);
+export async function unwirePod(hostName: string, runner: CommandRunner = spawnCommand): Promise<boolean> {
+  const r = await ipBatch([`link del ${hostName}`], { runner });
   if (r.code === 0) return true;
   if (/Cannot find device|does not exist/.test(r.stderr)) return false;
   throw new CniError(CNI_CODE.IP_COMMAND_FAILED, `cannot delete ${hostName}`, r.stderr.trim());
 }
 
 /** Removes several host veths, ignoring the ones already gone (GC). */
-export async function unwireMany(hostNames: readonly string[]): Promise<void> {
+export async function unwireMany(
+  hostNames: readonly string[],
+  runner: CommandRunner = spawnCommand,
+): Promise<void> {
   if (hostNames.length === 0) return;
   await ipBatch(
     hostNames.map((n) => `link del ${n}`),
-    { force: true },
+    { force: true, runner },
   );
 }

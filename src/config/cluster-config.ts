@@ -51,7 +51,7 @@ export interface ClusterConfig extends ClusterPlacement {
   readonly gateway: string;
   /** Host device (a veth pair kept on the host) holding the cluster DNS address. */
   readonly hostDevice: string;
-  /** DNS servers for names outside the cluster zone (tests: a namespace of Porin's own). */
+  /** DNS servers for names outside the cluster zone; default: the world's DNS server when the world is on. */
   readonly upstreamDns: readonly string[];
   /** PORIN_DATAPATH=off runs the cluster without eBPF programs (no policy enforcement). */
   readonly datapath: boolean;
@@ -67,6 +67,10 @@ export interface ClusterConfig extends ClusterPlacement {
   readonly lbAlgorithm: 'random' | 'maglev';
   /** Maglev lookup-table size M (a prime, Cilium's list; default 16381). */
   readonly maglevTableSize: number;
+  /** The web UI's port on 127.0.0.1, served by the agent of the machine's own cluster (0 = none). */
+  readonly uiPort: number;
+  /** The outside world (ExternalHost objects in a namespace of the cluster's own): PORIN_WORLD=on|off. */
+  readonly world: boolean;
 }
 
 export const CGROUP_ROOT = '/sys/fs/cgroup/unified';
@@ -150,9 +154,13 @@ export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConf
     policyMapMax: intEnv(env, 'PORIN_POLICY_MAP_MAX', 0),
     metricsPort: intEnv(env, 'PORIN_METRICS_PORT', 9965),
     lbDevices: Object.freeze((env.PORIN_LB_DEVICES ?? '').split(',').filter(Boolean)),
-    lbPool: env.PORIN_LB_POOL ?? '192.0.2.0/24',
+    lbPool: env.PORIN_LB_POOL ?? '192.0.2.128/25',
     lbAlgorithm: algorithmEnv(env),
     maglevTableSize: intEnv(env, 'PORIN_MAGLEV_TABLE_SIZE', 16381),
+    uiPort: intEnv(env, 'PORIN_UI_PORT', 12000),
+    // On for clusters in a private host namespace; the machine's own cluster gets it only with PORIN_WORLD=on
+    // (its routes would go into the machine's routing tables).
+    world: env.PORIN_WORLD === 'on' || (env.PORIN_WORLD !== 'off' && own),
   });
 }
 

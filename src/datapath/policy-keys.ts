@@ -213,15 +213,13 @@ export function computeEndpointState(desired: DesiredEndpointPolicy, ctx: Comput
 
     const byRemote = new Map<number, Item[]>();
     const prefixes = new Map<string, { prefix: Prefix; items: Item[] }>();
-    let skippedFqdn = 0;
     let skippedV6 = 0;
     let withAuth = 0;
     for (const e of input.entries) {
       if (e.auth !== undefined && e.auth !== 'disabled') withAuth++;
-      if (e.peer.kind === 'fqdn') {
-        skippedFqdn++;
-        continue;
-      }
+      // A DNS-name entry is for `policy trace`; the kernel enforces the same rule through the FQDN identities
+      // of the addresses learned under that name (entries of their own).
+      if (e.peer.kind === 'fqdn') continue;
       const item = toItem(e, direction, ctx);
       if (e.peer.kind === 'identity') {
         if (e.peer.id >= POLICY_REMOTE_ADDR_CLASS || e.peer.id < 0) {
@@ -240,10 +238,6 @@ export function computeEndpointState(desired: DesiredEndpointPolicy, ctx: Comput
         else prefixes.set(k, { prefix: e.peer.prefix, items: [item] });
       }
     }
-    if (skippedFqdn > 0)
-      warnings.push(
-        `${direction}: ${skippedFqdn} DNS-name entries are not enforced in the kernel yet (default deny applies)`,
-      );
     if (skippedV6 > 0)
       warnings.push(`${direction}: ${skippedV6} IPv6 address entries skipped (the datapath is IPv4-only)`);
     if (withAuth > 0)

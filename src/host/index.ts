@@ -5,3 +5,4 @@ export * from './host-network.js';
 export * from './host-safety-error.js';
 export * from './run-command.js';
 export * from './sweep.js';
+export * from './world-network.js';

@@ -5,6 +5,7 @@ import { BPFFS_ROOT, CGROUP_ROOT, type ClusterConfig, clusterConfig } from '../c
 import { namedNamespaces, netnsExists, removeClusterCgroup } from './host-namespace.js';
 import { teardownHostNetwork } from './host-network.js';
 import { ipBatch, runSync } from './run-command.js';
+import { worldNetnsName } from './world-network.js';
 
 export interface SweepReport {
   processes: number[];
@@ -81,8 +82,10 @@ export async function sweepCluster(c: ClusterConfig): Promise<SweepReport> {
   }
   const pods = podNamespaces(c);
   const host = c.hostNetns && netnsExists(c.hostNetns) ? [c.hostNetns] : [];
-  for (const ns of [...pods, ...host]) killNamespaceProcesses(ns, report.processes);
-  for (const ns of pods) deleteNamespace(ns, report);
+  // The outside world (ExternalHosts): its process, then its namespace (the veth pair goes with it).
+  const world = netnsExists(worldNetnsName(c.prefix)) ? [worldNetnsName(c.prefix)] : [];
+  for (const ns of [...pods, ...world, ...host]) killNamespaceProcesses(ns, report.processes);
+  for (const ns of [...pods, ...world]) deleteNamespace(ns, report);
   if (c.hostNetns) {
     for (const ns of host) deleteNamespace(ns, report);
   } else {

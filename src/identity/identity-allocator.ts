@@ -78,6 +78,18 @@ export class IdentityAllocator {
       { source: 'cidr', key: formatPrefix(prefix), value: '' },
       { source: 'reserved', key: 'world', value: '' },
     ]);
+    return this.acquireNodeLocal(labels, 'cidr', prefix);
+  }
+
+  /**
+   * Takes a reference on the node-local identity of a label set (FQDN selector sets: `fqdn:` labels plus
+   * `reserved:world`); numbers are never persisted: restored caches allocate them again.
+   */
+  acquireLocal(labels: LabelSet, kind: 'fqdn'): Identity {
+    return this.acquireNodeLocal(labels, kind);
+  }
+
+  private acquireNodeLocal(labels: LabelSet, kind: 'cidr' | 'fqdn', prefix?: Prefix): Identity {
     const existing = this.byKey.get(labels.key);
     if (existing) {
       this.refs.set(existing.id, (this.refs.get(existing.id) ?? 0) + 1);
@@ -85,8 +97,10 @@ export class IdentityAllocator {
     }
     while (this.byId.has(this.nextLocal)) this.nextLocal++;
     if (this.nextLocal > MAX_LOCAL_IDENTITY)
-      throw new IdentityExhaustedError('no node-local identity left for CIDRs');
-    return this.insert({ id: this.nextLocal++, kind: 'cidr', labels, prefix });
+      throw new IdentityExhaustedError(
+        `no node-local identity left for ${kind === 'cidr' ? 'CIDRs' : 'DNS names'}`,
+      );
+    return this.insert({ id: this.nextLocal++, kind, labels, ...(prefix ? { prefix } : {}) });
   }
 
   release(id: number): void {
@@ -100,7 +114,7 @@ export class IdentityAllocator {
     this.refs.delete(id);
     this.byId.delete(id);
     this.byKey.delete(identity.labels.key);
-    if (identity.kind === 'cidr' && id < this.nextLocal) this.nextLocal = id;
+    if ((identity.kind === 'cidr' || identity.kind === 'fqdn') && id < this.nextLocal) this.nextLocal = id;
     for (const l of this.listeners) l.removed(identity);
   }
 

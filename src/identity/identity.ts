@@ -2,7 +2,8 @@
 import type { LabelSet } from '../labels/index.js';
 import type { Prefix } from '../net/cidr.js';
 
-export type IdentityKind = 'reserved' | 'endpoint' | 'cidr';
+/** `fqdn`: a node-local identity of addresses learned from DNS, labelled with the FQDN selectors that match them. */
+export type IdentityKind = 'reserved' | 'endpoint' | 'cidr' | 'fqdn';
 
 export interface Identity {
   readonly id: number;

@@ -1,7 +1,7 @@
 // The resolved policy of one endpoint in one direction, indexed for constant-time verdict lookups.
 import { IDENTITY_HOST } from '../identity/index.js';
 import { type Family, prefixContainsAddr } from '../net/cidr.js';
-import { dnsSelectorMatches } from './l7-match.js';
+import { dnsSelectorMatches } from './l7-match-dns.js';
 import { entryMatchesL4, type PolicyEntry } from './policy-entry.js';
 import type { Direction, L7Rules, PolicyRef } from './rule.js';
 

@@ -25,6 +25,8 @@ import type {
 import { resourceKey } from '../resources/index.js';
 import type { Remote } from './direction-policy.js';
 import type { Endpoint, EndpointAddress, NamedPort } from './endpoint.js';
+import { fqdnMatcher } from './fqdn-matcher.js';
+import type { DnsNameSelector } from './l7-match-dns.js';
 import { PolicyEngineError } from './policy-engine-errors.js';
 import {
   type EndpointPolicy,
@@ -541,6 +543,23 @@ export class PolicyEngine implements ResolveContext {
     };
   }
 
+  /** Every toFQDNs selector of the loaded policies, once each (the FQDN layer labels addresses with them). */
+  fqdnSelectors(): DnsNameSelector[] {
+    const out = new Map<string, DnsNameSelector>();
+    for (const p of this.policies.values())
+      for (const r of p.rules.rules)
+        for (const peer of r.peers) if (peer.kind === 'fqdn') out.set(fqdnMatcher(peer).key, peer);
+    return [...out.values()];
+  }
+
+  /**
+   * The endpoints affected by changes made outside upsert/remove (FQDN identities allocated or released by
+   * the FQDN layer through `identities`); the caller regenerates them as after an upsert.
+   */
+  flushChanges(): ChangeSummary {
+    return this.takeChanges();
+  }
+
   policyResources(): (NetworkPolicy | CiliumNetworkPolicy)[] {
     return [...this.policies.values()].map((p) => p.resource);
   }
@@ -702,6 +721,7 @@ function peerMatchers(set: PolicyRuleSet): IdentityMatcher[] {
     for (const p of r.peers) {
       if (p.kind === 'selector') out.push(labelMatcher(p.selector));
       else if (p.kind === 'cidr' && !p.matchesPods) out.push(cidrMatcher(p.prefix, p.except));
+      else if (p.kind === 'fqdn') out.push(fqdnMatcher(p));
     }
     for (const s of r.requires ?? []) out.push(labelMatcher(s));
   }

@@ -2,7 +2,9 @@
 export * from './direction-policy.js';
 export * from './endpoint.js';
 export * from './engine.js';
+export * from './fqdn-matcher.js';
 export * from './l7-match.js';
+export * from './l7-match-dns.js';
 export * from './l7-match-kafka.js';
 export * from './matrix.js';
 export * from './policy-engine-errors.js';
@@ -11,3 +13,4 @@ export * from './resolve-endpoint.js';
 export * from './rule.js';
 export * from './selector-cache.js';
 export * from './trace.js';
+export * from './trace-dns.js';

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PortRuleHTTP } from '../resources/index.js';
-import {
-  dnsSelectorMatches,
-  type HttpMatchRequest,
-  matchHttp,
-  matchHttpRules,
-  parseHeaderRule,
-} from './l7-match.js';
+import { type HttpMatchRequest, matchHttp, matchHttpRules, parseHeaderRule } from './l7-match.js';
+import { dnsSelectorMatches } from './l7-match-dns.js';
 
 const req = (over: Partial<HttpMatchRequest> = {}): HttpMatchRequest => ({
   method: 'GET',

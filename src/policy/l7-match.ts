@@ -1,7 +1,7 @@
-// L7 rule matching: HTTP (RE2 regexes, full match), DNS names and patterns, as the proxies will apply them.
+// L7 rule matching for HTTP (RE2 regexes, full match), as the proxies apply it; DNS is in l7-match-dns.ts.
 import { timingSafeEqual } from 'node:crypto';
 import RE2 from 're2';
-import type { HeaderMatch, PortRuleDNS, PortRuleHTTP } from '../resources/index.js';
+import type { HeaderMatch, PortRuleHTTP } from '../resources/index.js';
 import { normalizeRequestTarget } from './http-path.js';
 
 const regexCache = new Map<string, RE2>();
@@ -270,43 +270,4 @@ export function matchHttp(rules: readonly PortRuleHTTP[], req: HttpRequest): num
     headers: Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v] as const),
   });
   return m ? m.index : -1;
-}
-
-export function normalizeDnsName(name: string): string {
-  const n = name.trim().toLowerCase();
-  return n.endsWith('.') ? n.slice(0, -1) : n;
-}
-
-const LABEL_CHARS = '[-a-zA-Z0-9_]';
-
-/** Cilium's matchPattern: `*` is any run of label characters; a leading `**.` is one or more labels; `*` alone is all. */
-export function dnsPatternRegex(pattern: string): RE2 {
-  const p = normalizeDnsName(pattern);
-  if (p === '*') return fullMatchRegex('.+');
-  let prefix = '';
-  let rest = p;
-  if (rest.startsWith('**.')) {
-    prefix = `(?:${LABEL_CHARS}+\\.)+`;
-    rest = rest.slice(3);
-  }
-  const body = rest
-    .split('*')
-    .map((s) => s.replace(/[.\\+?()[\]{}|^$]/g, '\\$&'))
-    .join(`${LABEL_CHARS}*`);
-  return fullMatchRegex(prefix + body);
-}
-
-export function dnsSelectorMatches(
-  sel: { matchName?: string; matchPattern?: string },
-  name: string,
-): boolean {
-  const n = normalizeDnsName(name);
-  if (sel.matchName !== undefined) return normalizeDnsName(sel.matchName) === n;
-  if (sel.matchPattern !== undefined) return dnsPatternRegex(sel.matchPattern).test(n);
-  return false;
-}
-
-export function matchDns(rules: readonly PortRuleDNS[], query: string): number {
-  if (rules.length === 0) return 0;
-  return rules.findIndex((r) => dnsSelectorMatches(r, query));
 }

@@ -4,6 +4,7 @@ import type { Selector } from '../labels/index.js';
 import { familyWidth, type Prefix, subtractPrefixes } from '../net/cidr.js';
 import { DirectionPolicy } from './direction-policy.js';
 import type { Endpoint, NamedPort } from './endpoint.js';
+import { fqdnMatcher } from './fqdn-matcher.js';
 import { type EntryPeer, EntryTable, identityPeer, type PolicyEntry } from './policy-entry.js';
 import {
   type Direction,
@@ -149,11 +150,13 @@ function peersOf(rule: PolicyRule, ctx: ResolveContext, requires: Selector[]): E
         else ids(ctx.selections(cidrMatcher(p.prefix, p.except)));
         break;
       case 'fqdn':
+        // The name (for `policy trace --to NAME`) and the identities of the addresses learned under it.
         out.push(
           p.matchName !== undefined
             ? { kind: 'fqdn', matchName: p.matchName }
             : { kind: 'fqdn', matchPattern: p.matchPattern! },
         );
+        ids(ctx.selections(fqdnMatcher(p)));
         break;
       case 'service': {
         const b = ctx.serviceBackends(p);

@@ -44,6 +44,11 @@ export function cidrMatcher(prefix: Prefix, except: readonly Prefix[]): Identity
     key: `cidr:${formatPrefix(prefix)}${except.map((e) => `!${formatPrefix(e)}`).join('')}`,
     matches: (id) => {
       if (id.id === IDENTITY_WORLD) return prefix.bits === 0;
+      // An address learned from DNS carries a `cidr:` label for every policy prefix that contains it.
+      if (id.kind === 'fqdn') {
+        const inside = (p: Prefix) => id.labels.has(formatPrefix(p), 'cidr');
+        return (prefix.bits === 0 || inside(prefix)) && !except.some(inside);
+      }
       if (id.kind !== 'cidr' || !id.prefix) return false;
       return prefixContains(prefix, id.prefix) && !except.some((e) => prefixContains(e, id.prefix!));
     },

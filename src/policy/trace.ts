@@ -4,10 +4,12 @@ import { apiKeyName } from '../kafka/api-keys.js';
 import type { Decision, Remote } from './direction-policy.js';
 import type { Endpoint } from './endpoint.js';
 import type { PolicyEngine } from './engine.js';
-import { type HttpRequest, matchDns, matchHttp } from './l7-match.js';
+import { type HttpRequest, matchHttp } from './l7-match.js';
+import { matchDns } from './l7-match-dns.js';
 import { type KafkaRequestFacts, matchKafka } from './l7-match-kafka.js';
 import { PolicyEngineError } from './policy-engine-errors.js';
 import { type L4Protocol, type PolicyRef, PROTOCOL_NUMBER, type RuleOrigin } from './rule.js';
+import { type DnsLookupTrace, traceDnsLookup } from './trace-dns.js';
 
 export interface TraceQuery {
   from: string;
@@ -60,6 +62,8 @@ export interface TraceResult {
   egress: SideTrace;
   ingress: SideTrace;
   l7?: L7Trace[];
+  /** `--to NAME`: the DNS lookup that must come first (toFQDNs allows only addresses the DNS proxy saw). */
+  dns?: DnsLookupTrace;
 }
 
 interface Party {
@@ -241,6 +245,12 @@ export function tracePolicy(engine: PolicyEngine, q: TraceQuery): TraceResult {
       ? engine.policyOf(to.endpoint.key).ingress.decide(from.remote, proto, q.port)
       : undefined;
   const egress = sideOf(egressD, 'egress', describe(from.peer));
+  if (
+    to.peer.kind === 'fqdn' &&
+    egressD?.verdict === 'allowed' &&
+    egressD.entries.every((e) => e.peer.kind === 'fqdn')
+  )
+    egress.summary += ` (toFQDNs: the addresses of DNS answers for ${to.peer.name} that the DNS proxy saw)`;
   const ingress = sideOf(ingressD, 'ingress', describe(to.peer));
   if (loopback) {
     for (const s of [egress, ingress]) {
@@ -252,6 +262,11 @@ export function tracePolicy(engine: PolicyEngine, q: TraceQuery): TraceResult {
   const l7: L7Trace[] = [];
   if (egressD?.verdict === 'redirected') l7.push(...evaluateL7(egressD, 'egress', q));
   if (ingressD?.verdict === 'redirected') l7.push(...evaluateL7(ingressD, 'ingress', q));
+  const dns =
+    to.peer.kind === 'fqdn' && from.endpoint
+      ? traceDnsLookup(engine, from.endpoint, to.peer.name)
+      : undefined;
+  // The verdict is the connection's once the name resolved; `dns` says whether the lookup itself can happen.
   const denied =
     egress.verdict === 'denied' || ingress.verdict === 'denied' || l7.some((x) => x.verdict === 'denied');
   return {
@@ -263,6 +278,7 @@ export function tracePolicy(engine: PolicyEngine, q: TraceQuery): TraceResult {
     egress,
     ingress,
     ...(l7.length ? { l7 } : {}),
+    ...(dns ? { dns } : {}),
   };
 }
 

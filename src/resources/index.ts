@@ -10,6 +10,7 @@ export * from './types/index.js';
 export { validateCiliumPolicy } from './validate-cilium-policy.js';
 export { validateDeployment } from './validate-deployment.js';
 export { validateEndpointSlice } from './validate-endpoint-slice.js';
+export { validateExternalHost } from './validate-external-host.js';
 export { validateLabels, validateObjectMeta } from './validate-meta.js';
 export { validateNamespace } from './validate-namespace.js';
 export { validateNetworkPolicy } from './validate-network-policy.js';

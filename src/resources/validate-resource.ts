@@ -8,6 +8,7 @@ import { validateCiliumPolicy } from './validate-cilium-policy.js';
 import { validateDeployment } from './validate-deployment.js';
 import { validateEndpointSlice } from './validate-endpoint-slice.js';
 import { validateEvent } from './validate-event.js';
+import { validateExternalHost } from './validate-external-host.js';
 import { describeObject } from './validate-meta.js';
 import { validateNamespace } from './validate-namespace.js';
 import { validateNetworkPolicy } from './validate-network-policy.js';
@@ -32,6 +33,7 @@ export const SUPPORTED_KINDS: Readonly<Record<ResourceKind, KindInfo>> = {
   NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', validate: validateNetworkPolicy },
   CiliumNetworkPolicy: { apiVersion: 'cilium.io/v2', validate: validateCiliumPolicy },
   CiliumClusterwideNetworkPolicy: { apiVersion: 'cilium.io/v2', validate: validateCiliumPolicy },
+  ExternalHost: { apiVersion: 'porin.io/v1alpha1', validate: validateExternalHost },
   Event: { apiVersion: 'v1', validate: validateEvent },
 };
 

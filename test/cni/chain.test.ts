@@ -94,6 +94,7 @@ describe('invokeCniChain', { skip: SKIP_UNLESS_ROOT }, () => {
     const conflist = porinConflist({
       podCIDR: '10.244.0.0/24',
       dataDir: lab.dataDir,
+      socket: lab.socket,
       portmap: true,
       bandwidth: true,
       tuning: { sysctl: { 'net.core.somaxconn': '512' } },
@@ -174,7 +175,7 @@ describe('invokeCniChain', { skip: SKIP_UNLESS_ROOT }, () => {
   });
 
   it('CHECK through the chain reports the failing plugin with its CNI code', async () => {
-    const conflist = porinConflist({ podCIDR: '10.244.0.0/24', dataDir: lab.dataDir });
+    const conflist = porinConflist({ podCIDR: '10.244.0.0/24', dataDir: lab.dataDir, socket: lab.socket });
     const netns = await lab.addPod('a');
     const rt = runtime('a', netns);
     await invokeCniChain(conflist, 'ADD', rt);
@@ -194,7 +195,7 @@ describe('invokeCniChain', { skip: SKIP_UNLESS_ROOT }, () => {
   it('typed errors: plugin error codes, missing plugins, no common version, bad lists', async () => {
     const netns = await lab.addPod('a');
     const rt = runtime('a', netns);
-    const bad = porinConflist({ podCIDR: '10.244.0.1/24', dataDir: lab.dataDir });
+    const bad = porinConflist({ podCIDR: '10.244.0.1/24', dataDir: lab.dataDir, socket: lab.socket });
     await expectChainError(invokeCniChain(bad, 'ADD', rt), {
       code: 'CNI_PLUGIN_FAILED',
       plugin: 'porin',
@@ -209,7 +210,12 @@ describe('invokeCniChain', { skip: SKIP_UNLESS_ROOT }, () => {
     await expectChainError(invokeCniChain(missing, 'ADD', rt), { code: 'CNI_PLUGIN_NOT_FOUND' });
     if (HAVE_REFERENCE_PLUGINS) {
       const tooNew: CniConflist = {
-        ...porinConflist({ podCIDR: '10.244.0.0/24', dataDir: lab.dataDir, tuning: true }),
+        ...porinConflist({
+          podCIDR: '10.244.0.0/24',
+          dataDir: lab.dataDir,
+          socket: lab.socket,
+          tuning: true,
+        }),
         cniVersion: '1.1.0',
       };
       delete tooNew.cniVersions;
@@ -230,7 +236,7 @@ describe('invokeCniChain', { skip: SKIP_UNLESS_ROOT }, () => {
   });
 
   it('STATUS at 1.1.0, and a no-op when the list negotiates 1.0.0', async () => {
-    const conflist = porinConflist({ podCIDR: '10.244.9.0/30', dataDir: lab.dataDir });
+    const conflist = porinConflist({ podCIDR: '10.244.9.0/30', dataDir: lab.dataDir, socket: lab.socket });
     const rt = runtime('a', '');
     await invokeCniChain(conflist, 'STATUS', rt);
     const netns = await lab.addPod('a');
@@ -240,14 +246,19 @@ describe('invokeCniChain', { skip: SKIP_UNLESS_ROOT }, () => {
       cniCode: 50,
     });
     if (HAVE_REFERENCE_PLUGINS) {
-      const chained = porinConflist({ podCIDR: '10.244.9.0/30', dataDir: lab.dataDir, tuning: true });
+      const chained = porinConflist({
+        podCIDR: '10.244.9.0/30',
+        dataDir: lab.dataDir,
+        socket: lab.socket,
+        tuning: true,
+      });
       await invokeCniChain(chained, 'STATUS', rt); // 1.0.0: STATUS does not exist yet
     }
     await invokeCniChain(conflist, 'DEL', { ...rt, netns });
   });
 
   it('GC: stale cached attachments are deleted, then every plugin sweeps with the valid list', async () => {
-    const conflist = porinConflist({ podCIDR: '10.244.0.0/24', dataDir: lab.dataDir });
+    const conflist = porinConflist({ podCIDR: '10.244.0.0/24', dataDir: lab.dataDir, socket: lab.socket });
     const a = runtime('a', await lab.addPod('a'));
     const b = runtime('b', await lab.addPod('b'));
     const c = runtime('c', await lab.addPod('c'));

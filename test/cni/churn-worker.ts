@@ -1,14 +1,19 @@
-// Worker process of the IPAM churn test: ADD/DEL cycles through the plugin's code in-process, in its own namespace.
+// Worker process of the IPAM churn test: ADD/DEL cycles through the thin plugin (→ the lab's CNI server) or through
+// the plugin's code in-process (its own flock per call), in the lab's host namespace.
 // Started as `nsenter --net=<host ns> node churn-worker.js '<json>'`; prints one JSON report on stdout.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { spawnWithInput } from '../../src/cni/exec-plugin.js';
+import { porinCniBinary } from '../../src/cni/porin-plugin-path.js';
 import { runCni } from '../../src/cni/run-cni.js';
 
 const run = promisify(execFile);
 
 export interface ChurnJob {
+  /** `plugin`: execute bin/porin-cni (the server does the work); `in-process`: call runCni here. */
+  mode: 'plugin' | 'in-process';
   prefix: string;
   worker: number;
   cycles: number;
@@ -34,6 +39,12 @@ export interface ChurnReport {
 
 const now = () => performance.timeOrigin + performance.now();
 
+async function call(job: ChurnJob, env: Record<string, string | undefined>, stdin: string) {
+  if (job.mode === 'in-process') return runCni(env, stdin);
+  const r = await spawnWithInput(porinCniBinary(), [], env as Record<string, string>, stdin, 60_000);
+  return { exitCode: r.exitCode, stdout: r.stdout };
+}
+
 async function cycle(job: ChurnJob, i: number, report: ChurnReport): Promise<void> {
   const ns = `${job.prefix}-w${job.worker}c${i}`;
   const netns = `/var/run/netns/${ns}`;
@@ -48,7 +59,7 @@ async function cycle(job: ChurnJob, i: number, report: ChurnReport): Promise<voi
   const stdin = JSON.stringify(job.conf);
   await run('ip', ['netns', 'add', ns]);
   try {
-    const add = await runCni({ ...env, CNI_COMMAND: 'ADD' }, stdin);
+    const add = await call(job, { ...env, CNI_COMMAND: 'ADD' }, stdin);
     if (add.exitCode !== 0) {
       report.failures.push(`ADD ${containerId}: ${add.stdout}`);
       return;
@@ -60,7 +71,7 @@ async function cycle(job: ChurnJob, i: number, report: ChurnReport): Promise<voi
       report.failures.push(`${ip} is recorded for ${JSON.stringify(owner)}, not ${containerId}`);
     const heldUntil = now();
     report.records.push({ containerId, ip, heldFrom, heldUntil });
-    const del = await runCni({ ...env, CNI_COMMAND: 'DEL' }, stdin);
+    const del = await call(job, { ...env, CNI_COMMAND: 'DEL' }, stdin);
     if (del.exitCode !== 0) report.failures.push(`DEL ${containerId}: ${del.stdout}`);
   } finally {
     await run('ip', ['netns', 'del', ns]);

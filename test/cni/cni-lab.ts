@@ -1,12 +1,12 @@
-// Test fixture: a throwaway "host" network namespace laid out like a Porin node, pod namespaces, and plugin runs in it.
-import { execFile, spawn } from 'node:child_process';
+// Test fixture: a throwaway "host" network namespace laid out like a Porin node, with a CNI server in it, pod namespaces, and plugin runs.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type PluginExec, spawnWithInput } from '../../src/cni/exec-plugin.js';
-import { linkPorinPlugin, porinCniBinary } from '../../src/cni/porin-plugin-path.js';
+import { linkPorinPlugin, porinCniBinary, porinCniServerEntry } from '../../src/cni/porin-plugin-path.js';
 
 const run = promisify(execFile);
 
@@ -53,11 +53,21 @@ export async function shQuiet(
   }
 }
 
+/** A CNI server process started by a lab (in a namespace of the lab's). */
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  /** What it wrote to stderr so far (one line per call). */
+  log(): string;
+  /** SIGTERM, then SIGKILL after 3 s; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
 /**
  * One isolated node: the host namespace `porin-t<hex>-host` gets lo up with HOST_ADDRESS, the policy rule
  * `from 10.244.0.0/16 lookup 2004`, `blackhole default` in 2004 and the main-table blackholes, so nothing a
- * test does can reach the machine's real interfaces. `dispose()` deletes every namespace (and with them
- * every veth, route, rule and iptables rule inside) and the temporary directories.
+ * test does can reach the machine's real interfaces; a CNI server runs in it (`lab.socket`). `dispose()`
+ * stops the servers and deletes every namespace (and with them every veth, route, rule and iptables rule
+ * inside) and the temporary directories.
  */
 export class CniLab {
   readonly prefix = `porin-t${randomBytes(3).toString('hex')}`;
@@ -66,6 +76,11 @@ export class CniLab {
   readonly dir = mkdtempSync(join(tmpdir(), 'porin-cni-test-'));
   readonly dataDir = join(this.dir, 'ipam');
   readonly cacheDir = join(this.dir, 'cache');
+  /** The CNI server's socket (the `socket` of every configuration the lab makes). */
+  readonly socket = join(this.dir, 'cni.sock');
+  /** The server started by create() (undefined once a test stopped it). */
+  server: ServerProcess | undefined;
+  private readonly servers = new Set<ServerProcess>();
   /** CNI_PATH: a directory offering `porin`, then the reference plugins. */
   readonly cniPath = [linkPorinPlugin(join(this.dir, 'bin')), '/usr/lib/cni'];
   private readonly pods = new Set<string>();
@@ -87,11 +102,53 @@ export class CniLab {
         'route add blackhole 10.244.0.0/16',
         'route add blackhole 10.96.0.0/16',
       ]);
+      lab.server = await lab.startServer();
     } catch (e) {
       await lab.dispose();
       throw e;
     }
     return lab;
+  }
+
+  /**
+   * Starts `porin cni-server` (its entry point, without the CLI's start-up) in `netns` (default: the lab's
+   * host) on `socket`, resolving once it listens.
+   */
+  startServer(opts: { netns?: string; socket?: string; argv?: string[] } = {}): Promise<ServerProcess> {
+    const netns = opts.netns ?? this.hostNsPath;
+    const argv = opts.argv ?? [process.execPath, porinCniServerEntry()];
+    return new Promise((resolve, reject) => {
+      const child = spawn('nsenter', [`--net=${netns}`, ...argv, '--socket', opts.socket ?? this.socket], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      this.track(child.pid);
+      let out = '';
+      let err = '';
+      const exited = new Promise<void>((done) => child.once('close', () => done()));
+      const server: ServerProcess = {
+        child,
+        log: () => err,
+        stop: async () => {
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGTERM');
+            const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+            await exited;
+            clearTimeout(timer);
+          }
+          this.untrack(child.pid);
+          this.servers.delete(server);
+        },
+      };
+      this.servers.add(server);
+      child.stderr.on('data', (b) => {
+        err += b;
+      });
+      child.stdout.on('data', (b) => {
+        out += b;
+        if (out.includes('listening on')) resolve(server);
+      });
+      child.once('close', (code) => reject(new Error(`cni-server exited ${code} before listening: ${err}`)));
+    });
   }
 
   /** `ip -batch` inside the host namespace. */
@@ -151,6 +208,7 @@ export class CniLab {
       type: 'porin',
       podCIDR: '10.244.0.0/24',
       dataDir: this.dataDir,
+      socket: this.socket,
       ...extra,
     };
   }
@@ -179,6 +237,7 @@ export class CniLab {
 
   /** Every namespace, process and file this lab made goes away; safe to call twice. */
   async dispose(): Promise<void> {
+    for (const s of [...this.servers]) await s.stop();
     for (const pid of this.pids) {
       try {
         process.kill(pid, 'SIGKILL');

@@ -1,4 +1,6 @@
-// IPAM under churn: 1,000 ADD/DEL cycles from 4 processes × 2 lanes on a 13-address pool; no leak, no double holder.
+// IPAM under churn: 1,000 ADD/DEL cycles from 4 processes × 2 lanes on a 13-address pool — two through the thin plugin
+// and the CNI server (its lock lease), two calling the plugin's code in-process (a flock per call) — on one IPAM
+// directory; no leak, no double holder.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -50,13 +52,14 @@ function startWorker(job: ChurnJob): Promise<ChurnReport> {
 }
 
 describe('IPAM under churn', { skip: SKIP_UNLESS_ROOT }, () => {
-  it(`${CYCLES} ADD/DEL cycles, ${WORKERS} processes × ${LANES} lanes: every address has one holder at a time, nothing leaks`, {
+  it(`${CYCLES} ADD/DEL cycles, ${WORKERS} processes × ${LANES} lanes, server and in-process: every address has one holder at a time, nothing leaks`, {
     timeout: 900_000,
   }, async () => {
     const conf = { ...lab.conf({ podCIDR: '10.244.3.0/28' }), name: 'porin' } as ChurnJob['conf'];
     const reports = await Promise.all(
       Array.from({ length: WORKERS }, (_, worker) =>
         startWorker({
+          mode: worker % 2 === 0 ? 'plugin' : 'in-process',
           prefix: lab.prefix,
           worker,
           cycles: CYCLES / WORKERS,

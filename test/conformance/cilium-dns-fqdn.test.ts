@@ -233,3 +233,73 @@ describe('Cilium DNS rules and toFQDNs', () => {
     expectVerdict(e, { from: 'default/test-app', to: 'default/xwing', port: 80, protocol: 'TCP' }, 'denied');
   });
 });
+
+describe('policy trace --to NAME: the DNS lookup that must come first', () => {
+  const dnsServer = () =>
+    pod('kube-system', 'coredns-abc', { 'k8s-app': 'kube-dns' }, [
+      { port: 53, protocol: 'UDP', name: 'dns' },
+      { port: 53, protocol: 'TCP', name: 'dns-tcp' },
+    ]);
+  const kubeDnsSel = {
+    matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s:k8s-app': 'kube-dns' },
+  };
+  const policy = (dnsRules: { matchName?: string; matchPattern?: string }[] | undefined) =>
+    cnp('default', 'fqdn', {
+      endpointSelector: { matchLabels: { org: 'empire', class: 'mediabot' } },
+      egress: [
+        { toFQDNs: [{ matchName: 'api.github.com' }] },
+        dnsRules
+          ? {
+              toEndpoints: [kubeDnsSel],
+              toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: dnsRules } }],
+            }
+          : { toEndpoints: [kubeDnsSel] },
+      ],
+    });
+  const mediabot = () => pod('default', 'mediabot', { org: 'empire', class: 'mediabot' });
+  const trace = (e: ReturnType<typeof cluster>, to: string) =>
+    expectVerdict(
+      e,
+      { from: 'default/mediabot', to, port: 443, protocol: 'TCP' },
+      to === 'api.github.com' ? 'allowed' : 'denied',
+    );
+
+  it("Cilium's guide: the lookup passes the DNS proxy and the connection is allowed by toFQDNs", () => {
+    const r = trace(
+      cluster(['default', 'kube-system'], [dnsServer(), mediabot(), policy([{ matchPattern: '*' }])]),
+      'api.github.com',
+    );
+    assert.equal(r.dns?.verdict, 'allowed');
+    assert.equal(r.dns?.server, 'kube-system/coredns-abc');
+    assert.match(r.dns?.summary ?? '', /passes the DNS proxy/);
+  });
+
+  it('a DNS rule that refuses the name: the pod never learns an address', () => {
+    const r = trace(
+      cluster(
+        ['default', 'kube-system'],
+        [dnsServer(), mediabot(), policy([{ matchName: 'support.github.com' }])],
+      ),
+      'api.github.com',
+    );
+    assert.equal(r.dns?.verdict, 'denied');
+    assert.match(r.dns?.summary ?? '', /REFUSED/);
+  });
+
+  it('DNS allowed without a DNS rule: the proxy never sees the answer (toFQDNs learns nothing)', () => {
+    const r = trace(
+      cluster(['default', 'kube-system'], [dnsServer(), mediabot(), policy(undefined)]),
+      'api.github.com',
+    );
+    assert.equal(r.dns?.verdict, 'not-visible');
+  });
+
+  it('support.github.com: neither the toFQDNs rule nor anything else allows it', () => {
+    const r = trace(
+      cluster(['default', 'kube-system'], [dnsServer(), mediabot(), policy([{ matchPattern: '*' }])]),
+      'support.github.com',
+    );
+    assert.equal(r.egress.reason, 'default-deny');
+    assert.equal(r.dns?.verdict, 'allowed', 'the lookup itself is allowed by matchPattern "*"');
+  });
+});

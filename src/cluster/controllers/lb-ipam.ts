@@ -3,13 +3,19 @@ import { parsePrefix } from '../../net/cidr.js';
 import type { Service } from '../../resources/index.js';
 import { ControllerError } from './controller-error.js';
 
-/** A documentation range (TEST-NET-1): nothing outside the machine is ever reached through it. */
-export const DEFAULT_LB_POOL = '192.0.2.0/24';
+/**
+ * The upper half of a documentation range (TEST-NET-1): nothing outside the machine is ever reached
+ * through it, and it stays clear of the world's DNS server (192.0.2.53).
+ */
+export const DEFAULT_LB_POOL = '192.0.2.128/25';
 
 export interface LbIpamOptions {
   /** IPv4 prefix load-balancer addresses come from. */
   lbPool?: string;
 }
+
+/** Addresses in the pool that are someone else's (ExternalHost objects of the world): never handed out. */
+export type ReservedAddresses = ReadonlySet<string>;
 
 export interface LbIpDecision {
   /** The address for `status.loadBalancer.ingress`, or undefined (not a LoadBalancer). */
@@ -46,6 +52,7 @@ export function decideLoadBalancerIP(
   svc: Service,
   others: readonly Service[],
   opts: LbIpamOptions = {},
+  reserved: ReservedAddresses = new Set(),
 ): LbIpDecision {
   if (svc.spec.type !== 'LoadBalancer') return { ip: undefined };
   const pool = parsePrefix(opts.lbPool ?? DEFAULT_LB_POOL, true);
@@ -67,7 +74,7 @@ export function decideLoadBalancerIP(
     const ip = currentLoadBalancerIP(o);
     if (ip) holders.set(ip, o);
   }
-  const used = { has: (ip: string) => holders.has(ip) };
+  const used = { has: (ip: string) => holders.has(ip) || reserved.has(ip) };
   // Two services with one address (written concurrently): the older keeps it, so they cannot ping-pong.
   const heldByOlder = (ip: string) => {
     const h = holders.get(ip);
@@ -82,7 +89,8 @@ export function decideLoadBalancerIP(
     else if (used.has(wanted)) reason = `loadBalancerIP ${wanted} is already in use`;
     else return { ip: wanted };
   }
-  if (have && inPool(have) && !heldByOlder(have)) return reason ? { ip: have, reason } : { ip: have };
+  if (have && inPool(have) && !reserved.has(have) && !heldByOlder(have))
+    return reason ? { ip: have, reason } : { ip: have };
   for (let n = first + 1; n < first + size - 1; n++) {
     const ip = toIP(n);
     if (!used.has(ip)) return reason ? { ip, reason } : { ip };

@@ -73,28 +73,35 @@ describe('decideLoadBalancerIP', () => {
   });
 
   test('the lowest free pool address, skipping the network address; kept once given', () => {
-    assert.equal(decideLoadBalancerIP(lb('a'), []).ip, '192.0.2.1');
-    assert.equal(decideLoadBalancerIP(lb('b'), [lb('a', {}, '192.0.2.1')]).ip, '192.0.2.2');
-    assert.equal(decideLoadBalancerIP(lb('b', {}, '192.0.2.9'), [lb('a', {}, '192.0.2.1')]).ip, '192.0.2.9');
+    assert.equal(decideLoadBalancerIP(lb('a'), []).ip, '192.0.2.129');
+    assert.equal(decideLoadBalancerIP(lb('b'), [lb('a', {}, '192.0.2.129')]).ip, '192.0.2.130');
+    assert.equal(
+      decideLoadBalancerIP(lb('b', {}, '192.0.2.139'), [lb('a', {}, '192.0.2.129')]).ip,
+      '192.0.2.139',
+    );
+    // Addresses the world's ExternalHosts hold are skipped.
+    assert.equal(decideLoadBalancerIP(lb('a'), [], {}, new Set(['192.0.2.129'])).ip, '192.0.2.130');
   });
 
   test('spec.loadBalancerIP is honoured in the pool, refused outside it or when taken', () => {
-    assert.deepEqual(decideLoadBalancerIP(lb('a', { loadBalancerIP: '192.0.2.77' }), []), {
-      ip: '192.0.2.77',
+    assert.deepEqual(decideLoadBalancerIP(lb('a', { loadBalancerIP: '192.0.2.177' }), []), {
+      ip: '192.0.2.177',
     });
     const out = decideLoadBalancerIP(lb('a', { loadBalancerIP: '198.51.100.1' }), []);
-    assert.equal(out.ip, '192.0.2.1');
-    assert.match(out.reason ?? '', /not in the pool 192\.0\.2\.0\/24/);
-    const taken = decideLoadBalancerIP(lb('b', { loadBalancerIP: '192.0.2.5' }), [lb('a', {}, '192.0.2.5')]);
-    assert.equal(taken.ip, '192.0.2.1');
+    assert.equal(out.ip, '192.0.2.129');
+    assert.match(out.reason ?? '', /not in the pool 192\.0\.2\.128\/25/);
+    const taken = decideLoadBalancerIP(lb('b', { loadBalancerIP: '192.0.2.135' }), [
+      lb('a', {}, '192.0.2.135'),
+    ]);
+    assert.equal(taken.ip, '192.0.2.129');
     assert.match(taken.reason ?? '', /already in use/);
   });
 
   test('two services holding one address: the older keeps it', () => {
-    const a = at(lb('a', {}, '192.0.2.3'), 1);
-    const b = at(lb('b', {}, '192.0.2.3'), 2);
-    assert.equal(decideLoadBalancerIP(a, [b]).ip, '192.0.2.3');
-    assert.notEqual(decideLoadBalancerIP(b, [a]).ip, '192.0.2.3');
+    const a = at(lb('a', {}, '192.0.2.133'), 1);
+    const b = at(lb('b', {}, '192.0.2.133'), 2);
+    assert.equal(decideLoadBalancerIP(a, [b]).ip, '192.0.2.133');
+    assert.notEqual(decideLoadBalancerIP(b, [a]).ip, '192.0.2.133');
   });
 
   test('a custom pool, and exhaustion', () => {

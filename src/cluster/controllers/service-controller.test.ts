@@ -167,7 +167,7 @@ describe('ServiceController', () => {
     const lbPort = lb.spec.ports?.[0]?.nodePort ?? 0;
     assert.ok(lbPort >= 30000 && lbPort <= 32767, String(lbPort));
     assert.notEqual(np.spec.ports?.[0]?.nodePort, lbPort);
-    assert.deepEqual(lb.status?.loadBalancer?.ingress, [{ ip: '192.0.2.1' }]);
+    assert.deepEqual(lb.status?.loadBalancer?.ingress, [{ ip: '192.0.2.129' }]);
     assert.equal(np.status?.loadBalancer, undefined);
     const [again] = await store.apply([fresh(service('lb', { type: 'LoadBalancer' }))]);
     assert.equal(again?.result, 'unchanged');

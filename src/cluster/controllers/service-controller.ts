@@ -1,5 +1,5 @@
 // Gives Services their cluster IPs and keeps the EndpointSlices of selector Services in step with pods.
-import type { EndpointSlice, Pod, Service } from '../../resources/index.js';
+import type { EndpointSlice, ExternalHost, Pod, Service } from '../../resources/index.js';
 import type { ObjectStore, Unsubscribe, WatchEvent } from '../store/index.js';
 import { type ClusterIPOptions, decideClusterIP, needsClusterIP } from './cluster-ip-allocator.js';
 import { type Controller, type ControllerOptions, logToStderr } from './controller.js';
@@ -132,7 +132,9 @@ export class ServiceController implements Controller {
   /** LB-IPAM: `status.loadBalancer.ingress` of LoadBalancer Services, from the pool. */
   private async ensureLoadBalancerIP(svc: Service): Promise<void> {
     const all = (await this.store.list('Service')).items as Service[];
-    const { ip } = decideLoadBalancerIP(svc, all, this.options);
+    const hosts = (await this.store.list('ExternalHost')).items as ExternalHost[];
+    const reserved = new Set(hosts.flatMap((h) => h.spec.addresses));
+    const { ip } = decideLoadBalancerIP(svc, all, this.options, reserved);
     if (ip === currentLoadBalancerIP(svc) && (ip !== undefined || !svc.status?.loadBalancer?.ingress?.length))
       return;
     const status = { ...(svc.status ?? {}), loadBalancer: ip ? { ingress: [{ ip }] } : {} };

@@ -149,7 +149,7 @@ function additionalsFor(matching: readonly Synth[], table: RecordTable, opts: Au
 }
 
 function toAnswer(r: Synth, owner: string, opts: AuthorityOptions): Answer {
-  const ttl = opts.ttl;
+  const ttl = 'ttl' in r && r.ttl !== undefined ? r.ttl : opts.ttl;
   switch (r.type) {
     case 'A':
     case 'AAAA':

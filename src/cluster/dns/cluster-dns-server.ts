@@ -17,7 +17,7 @@ export interface ClusterDnsServerOptions {
   readonly address: string;
   /** Port for both transports; default 53; 0 picks a free port (the same for UDP and TCP). */
   readonly port?: number;
-  /** Cluster domain; default `cluster.local`. */
+  /** Cluster domain; default `cluster.local`; `.` makes the server authoritative for every name (no forwarding). */
   readonly zone?: string;
   /** TTL of every cluster record and of negative answers; default 5 s (CoreDNS's kubernetes default). */
   readonly ttl?: number;
@@ -67,7 +67,8 @@ export class ClusterDnsServer {
 
   constructor(private readonly options: ClusterDnsServerOptions) {
     this.zone = normalizeName(options.zone ?? DEFAULT_ZONE);
-    if (!isValidZone(this.zone))
+    // Zone "." (normalized to "") is the root: authoritative for every name (the embedded world's server).
+    if (this.zone !== '' && !isValidZone(this.zone))
       throw new DnsError('PORIN_ERR_DNS_CONFIG', `bad cluster DNS zone "${options.zone}"`);
     if (!net.isIP(options.address))
       throw new DnsError('PORIN_ERR_DNS_CONFIG', `bad bind address "${options.address}"`);

@@ -1,7 +1,13 @@
 // One resource record served by the cluster DNS (owner names normalized; TTL and class come from the server).
 
 export type DnsRecord =
-  | { readonly name: string; readonly type: 'A' | 'AAAA'; readonly address: string }
+  | {
+      readonly name: string;
+      readonly type: 'A' | 'AAAA';
+      readonly address: string;
+      /** Overrides the server's TTL for this record (the world's hosts have their own). */
+      readonly ttl?: number;
+    }
   | { readonly name: string; readonly type: 'CNAME' | 'PTR'; readonly target: string }
   | {
       readonly name: string;

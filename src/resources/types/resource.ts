@@ -1,6 +1,7 @@
 // The union of every kind Porin reads, and where each object came from.
 import type { CiliumNetworkPolicy } from './cilium-policy.js';
 import type { Deployment, EndpointSlice, Event, Namespace, Node, Pod, Service } from './core.js';
+import type { ExternalHost } from './external-host.js';
 import type { NetworkPolicy } from './network-policy.js';
 
 export type Resource =
@@ -12,7 +13,8 @@ export type Resource =
   | EndpointSlice
   | NetworkPolicy
   | CiliumNetworkPolicy
-  | Event;
+  | Event
+  | ExternalHost;
 
 export type ResourceKind = Resource['kind'];
 
