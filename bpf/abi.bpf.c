@@ -12,6 +12,7 @@
 #include "lib/ipcache.h"
 #include "lib/metrics.h"
 #include "lib/policy.h"
+#include "lib/proxy.h"
 
 struct porin_event abi_porin_event;
 struct policy_key abi_policy_key;
@@ -25,5 +26,8 @@ struct endpoint_info abi_endpoint_info;
 struct ct_key4 abi_ct_key4;
 struct ct_entry abi_ct_entry;
 struct metrics_value abi_metrics_value;
+struct endpoint_addr_key abi_endpoint_addr_key;
+struct proxy_orig_key abi_proxy_orig_key;
+struct proxy_orig_value abi_proxy_orig_value;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -16,7 +16,7 @@ const allowed = {
   'cluster/dns': ['resources', 'net'],
   'cluster/workloads': ['resources', 'kafka'],
   config: [],
-  host: ['config'],
+  host: ['config', 'datapath'],
   'cluster/store': ['resources'],
   'cluster/controllers': ['cluster/store', 'resources', 'labels', 'net'],
   api: ['cluster/store', 'resources'],

@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 
 # Debian packages: iproute2, iptables, the reference CNI plugins and curl for the embedded cluster; clang/libbpf for the
-# datapath; gcc/libc6-dev for the thin CNI plugin; chromium for the web UI's browser tests.
-APT_PACKAGES=(clang llvm libbpf-dev bpftool iproute2 iptables containernetworking-plugins curl dnsutils python3 make gcc libc6-dev g++ iperf3 nghttp2-client dnsperf chromium)
+# datapath; gcc/libc6-dev for the thin CNI plugin; chromium for the web UI's browser tests; wrk, nghttp2-client
+# (h2load) and haproxy for the L7 benchmark.
+APT_PACKAGES=(clang llvm libbpf-dev bpftool iproute2 iptables containernetworking-plugins curl dnsutils python3 make gcc libc6-dev g++ iperf3 nghttp2-client dnsperf chromium wrk haproxy)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

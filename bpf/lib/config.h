@@ -15,6 +15,8 @@ struct porin_config {
 	__u64 ct_timeout_any_ns;    /* UDP, ICMP and other protocols */
 	__u32 ct_report_interval_s; /* re-report an active flow at most this often (Cilium: 5 s) */
 	__u32 world_identity;       /* identity of addresses the ipcache does not know */
+	__u32 proxy_ifindex;        /* the proxy device (ingress redirects of non-pod sources); 0 = none */
+	__u32 pad;
 };
 
 const volatile struct porin_config porin_cfg = {

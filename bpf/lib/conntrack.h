@@ -43,6 +43,11 @@ struct ct_key4 {
 #define CT_TCP_CLOSING 5     /* FIN from both sides, or RST: short timeout, a new SYN reopens */
 
 #define CT_F_REPLY_SEEN 1
+/*
+ * Opened by the L7 proxy towards this endpoint (to_container saw the proxy's mark): the endpoint's
+ * replies are marked for local delivery, to the proxy's transparent upstream socket, in from_container.
+ */
+#define CT_F_PROXY_UPSTREAM 2
 
 struct ct_entry {
 	__u64 expires_ns;      /* bpf_ktime_get_ns() deadline; expired entries count as absent */
@@ -83,6 +88,7 @@ struct ct_result {
 	__u8 status; /* CT_NEW.. */
 	bool report; /* first packet, new TCP flags, or report interval passed: emit a trace event */
 	__u16 proxy_port;
+	__u8 flags;  /* the entry's CT_F_* */
 };
 
 static __always_inline void ct_key_from(struct ct_key4 *key, const struct tuple4 *t, __u8 scope)
@@ -219,12 +225,14 @@ static __always_inline void ct_lookup4(const struct packet4 *pkt, __u8 scope, __
 
 	res->report = false;
 	res->proxy_port = 0;
+	res->flags = 0;
 
 	ct_key_reversed(&key, &pkt->tuple, !scope);
 	e = bpf_map_lookup_elem(&porin_ct4, &key);
 	if (e && e->expires_ns > now) {
 		res->status = CT_REPLY;
 		res->proxy_port = e->proxy_port;
+		res->flags = e->flags;
 		res->report = ct_update(e, true, pkt, now);
 		return;
 	}
@@ -238,6 +246,7 @@ static __always_inline void ct_lookup4(const struct packet4 *pkt, __u8 scope, __
 		if (!(syn && e->tcp_state == CT_TCP_CLOSING)) {
 			res->status = CT_ESTABLISHED;
 			res->proxy_port = e->proxy_port;
+			res->flags = e->flags;
 			res->report = ct_update(e, false, pkt, now);
 			return;
 		}
@@ -253,11 +262,11 @@ static __always_inline void ct_lookup4(const struct packet4 *pkt, __u8 scope, __
 }
 
 /*
- * Records a connection policy allowed. A lone RST creates nothing (there is no connection to follow).
- * Returns 0 or -DROP_CT_CREATE_FAILED.
+ * Records a connection policy allowed (redirected: with the proxy port; flags: CT_F_*). A lone RST
+ * creates nothing (there is no connection to follow). Returns 0 or -DROP_CT_CREATE_FAILED.
  */
 static __always_inline int ct_create4(const struct packet4 *pkt, __u8 scope, __u32 remote_identity,
-				      __u16 proxy_port, __u64 now)
+				      __u16 proxy_port, __u8 flags, __u64 now)
 {
 	__u8 tcp_flags = pkt->tuple.protocol == IPPROTO_TCP ? pkt->l4_info : 0;
 	struct ct_entry e = {
@@ -269,6 +278,7 @@ static __always_inline int ct_create4(const struct packet4 *pkt, __u8 scope, __u
 		.last_rev_report = now / NSEC_PER_SEC,
 		.proxy_port = proxy_port,
 		.fwd_flags_seen = tcp_flags,
+		.flags = flags,
 	};
 	struct ct_key4 key;
 

@@ -27,3 +27,27 @@ static __always_inline const struct endpoint_info *endpoint_lookup(__u32 ifindex
 {
 	return bpf_map_lookup_elem(&porin_endpoints, &ifindex);
 }
+
+/* A pod address, the key of porin_ep_addr. */
+struct endpoint_addr_key {
+	__be32 addr;
+};
+
+/*
+ * Local endpoints by address: from_container consults a local destination's ingress policy, so that a
+ * connection both sides redirect (or only the destination does) goes to the proxy once, from the
+ * source's hook, where a socket can be assigned. Written by the endpoint reconciler with porin_endpoints.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct endpoint_addr_key);
+	__type(value, struct endpoint_info);
+	__uint(max_entries, 16384);
+} porin_ep_addr SEC(".maps");
+
+static __always_inline const struct endpoint_info *endpoint_by_addr(__be32 addr)
+{
+	struct endpoint_addr_key key = { .addr = addr };
+
+	return bpf_map_lookup_elem(&porin_ep_addr, &key);
+}

@@ -10,8 +10,9 @@
 #define EVENT_TRACE 4
 #define EVENT_POLICY_VERDICT 5
 
-/* Trace observation points (the subtype of EVENT_TRACE): Cilium's TRACE_TO_LXC / TRACE_FROM_LXC. */
+/* Trace observation points (the subtype of EVENT_TRACE): Cilium's TRACE_TO_LXC / TO_PROXY / FROM_LXC. */
 #define TRACE_TO_ENDPOINT 0
+#define TRACE_TO_PROXY 1
 #define TRACE_FROM_ENDPOINT 5
 
 /*

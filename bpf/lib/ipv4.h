@@ -23,6 +23,8 @@ struct packet4 {
 	__u8 l4_info;         /* TCP flags, or the ICMP code */
 	__u8 icmp_error;      /* 1 when this is an ICMP error whose inner tuple was parsed */
 	__u32 len;
+	__u16 l3_off;         /* offsets from skb->data, for rewrites */
+	__u16 l4_off;
 };
 
 /*

@@ -12,7 +12,14 @@ import { type CniServer, porinCniBinary } from '../cni/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
-import { ensureBpffs, ensureHostNetwork, netnsPath, sweepCluster, worldNetwork } from '../host/index.js';
+import {
+  ensureBpffs,
+  ensureHostNetwork,
+  ensureProxyRouting,
+  netnsPath,
+  sweepCluster,
+  worldNetwork,
+} from '../host/index.js';
 import { FileIdentityStore } from '../identity/index.js';
 import { WORLD_DNS_ADDRESS } from '../net/documentation-ranges.js';
 import { PolicyEngine } from '../policy/index.js';
@@ -38,9 +45,11 @@ import {
   runHealthChecks,
   storeCheck,
 } from './health-checks.js';
+import { L7Proxy } from './l7-proxy.js';
 import { registerLbRoutes } from './lb-routes.js';
 import { LoadBalancer } from './load-balancer.js';
 import { PolicySync } from './policy-sync.js';
+import { proxyComponent, registerProxyRoutes } from './proxy-routes.js';
 import { registerInsight, startAgentUi } from './ui-wiring.js';
 
 export class Agent {
@@ -58,6 +67,7 @@ export class Agent {
   datapath: LxcDatapath | undefined;
   endpoints: EndpointManager | undefined;
   private policy!: PolicySync;
+  private l7: L7Proxy | undefined;
   private fqdn: FqdnSync | undefined;
   private world: WorldController | undefined;
   /** Called after a teardown request was answered (the daemon exits). */
@@ -148,15 +158,42 @@ export class Agent {
     });
     if (c.datapath) {
       ensureBpffs();
+      // c.policyMapMax sizes the shared policy map (tests use a tiny one to exercise capacity errors).
+      // The L7 redirect: the fwmark rule, local table and proxy device exist before the programs load.
+      const proxyDevice = ensureProxyRouting();
       this.datapath = LxcDatapath.load({
         pinDir: c.pinDir,
+        config: { proxyIfindex: proxyDevice.ifindex },
         ...(c.policyMapMax > 0 ? { maxEntries: { porin_policy: c.policyMapMax } } : {}),
       });
+      this.datapath.attachProxyDevice(proxyDevice.ifindex);
+      this.l7 = new L7Proxy({
+        runDir: c.runDir,
+        stateDir: c.stateDir,
+        pinDir: c.pinDir,
+        logFile: join(p.logs, 'proxy.log'),
+        engine: this.engine,
+        audit: () =>
+          this.policy?.auditEngine
+            ? { engine: this.policy.auditEngine, isAudit: (r) => this.policy.isAudit(r) }
+            : undefined,
+        endpoints: () =>
+          (this.endpoints?.list() ?? []).map((l) => ({
+            key: l.key,
+            ip: l.ip,
+            id: l.id,
+            identity: l.identity,
+          })),
+        onEvents: (events, dropped) => this.flows?.ingestL7(events, dropped),
+        log: (m) => this.log(m),
+      });
+      await this.l7.ports.ensure(); // policy entries name the ports
       this.endpoints = new EndpointManager(
         this.datapath,
         this.engine,
         join(c.stateDir, 'endpoint-ids.json'),
         (m) => this.error(m),
+        { proxyPort: this.l7.proxyPort, policyFor: this.l7.policyFor },
       );
     } else this.log('datapath disabled (PORIN_DATAPATH=off): no policy enforcement');
     this.policy = new PolicySync(this.store, this.engine, this.endpoints, c, (m) => this.log(m));
@@ -177,6 +214,7 @@ export class Agent {
     });
     this.policy.auditEngine = auditEngine;
     const auditor = new FlowAuditor(auditEngine, (p) => this.policy.isAudit(p));
+    this.policy.onApplied = (revision) => this.l7?.changed(revision);
     await this.policy.start();
     // FQDN identities of the restored DNS caches exist before the first datapath write (runtime.resync below).
     this.fqdn = new FqdnSync({
@@ -276,6 +314,7 @@ export class Agent {
 
     this.api = new ApiServer({ store: this.store, socketPath: p.socket });
     this.api.route('GET', '/v1/status', () => this.status());
+    registerProxyRoutes(this.api, { l7: this.l7 });
     this.api.route('POST', '/v1/teardown', async (req) => {
       const body = (await req.json()) as { keepState?: boolean } | undefined;
       setImmediate(() => {
@@ -288,8 +327,9 @@ export class Agent {
     registerLbRoutes(this.api, () => this.lb);
     this.fqdn.routes(this.api);
     registerDebugRoutes(this.api, {
-      appliedRevision: () => this.policy.appliedRevision,
-      policyFailures: () => this.policy.failing(),
+      // The barrier `porin apply` waits for: the kernel holds the change and, with L7 rules, the proxy too.
+      appliedRevision: () => this.l7?.barrier(this.policy.appliedRevision) ?? this.policy.appliedRevision,
+      policyFailures: () => [...this.policy.failing(), ...(this.l7?.failures() ?? [])],
       engine: this.engine,
       endpoints: this.endpoints,
       datapath: this.datapath,
@@ -304,6 +344,7 @@ export class Agent {
       () => this.lb?.sync.index,
     );
     await this.flows.start(this.api);
+    await this.l7?.start(this.policy.appliedRevision);
     registerInsight(this.api, this.store, () => this.flows?.store, c);
     this.policy.onRegeneration = (seconds) => this.flows?.metrics.observeRegeneration(seconds);
     const gauges = () => {
@@ -327,6 +368,8 @@ export class Agent {
   /** Each component's health, from real checks (see health-checks.ts). */
   async status(): Promise<AgentStatus> {
     const c = this.config;
+    // The L7 proxy's own report (a live question over the feed), for its component line and `--json`.
+    const l7 = await this.l7?.status();
     const checks: Array<[string, HealthCheck]> = [
       ['store', storeCheck(this.store, paths(c).store)],
       ['controllers', async () => this.controllersHealth()],
@@ -357,6 +400,7 @@ export class Agent {
       ],
       ['fqdn', fqdnCheck(this.fqdn, this.datapath?.maps.ipcache)],
       ['world', worldCheck(this.world)],
+      ['l7-proxy', async () => proxyComponent(l7)],
     ];
     return {
       pid: process.pid,
@@ -364,6 +408,7 @@ export class Agent {
       node: c.nodeName,
       components: await runHealthChecks(checks),
       errors: [...this.errors],
+      ...(l7 ? { proxy: l7 } : {}),
     };
   }
 
@@ -383,6 +428,7 @@ export class Agent {
   /** Stops watching and serving; pods keep running (a restarted agent adopts them). */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.l7?.stop(); // the proxy itself keeps running, with its last policy
     await this.ui?.close();
     await this.api?.close();
     await this.flows?.stop();
@@ -405,6 +451,7 @@ export class Agent {
     const pods = (await this.store.list('Pod')).items as Pod[];
     for (const u of this.unwatch.splice(0)) u();
     await Promise.all(pods.map((p) => this.runtime.remove(p)));
+    await this.l7?.teardown();
     await this.stop();
     this.world?.teardown();
     await sweepCluster(this.config);

@@ -12,6 +12,7 @@ import { FlowBuilder } from '../flow/flow-builder.js';
 import { registerFlowRoutes } from '../flow/flow-routes.js';
 import { FlowService } from '../flow/flow-service.js';
 import { FlowStore } from '../flow/flow-store.js';
+import { buildL7Flow, type L7Observation } from '../flow/l7-flow.js';
 import { PorinMetrics, registerMetricsRoute, serveMetrics } from '../metrics/index.js';
 import { Monitor } from '../monitor/monitor.js';
 import type { PolicyEngine } from '../policy/index.js';
@@ -41,6 +42,9 @@ export class FlowPipeline {
   private server: Server | undefined;
   private timer: NodeJS.Timeout | undefined;
 
+  private readonly context: AgentFlowContext;
+  private readonly nodeName: string;
+
   private constructor(
     private readonly config: ClusterConfig,
     private readonly datapath: LxcDatapath | undefined,
@@ -53,6 +57,8 @@ export class FlowPipeline {
     services?: ServiceLookup,
   ) {
     const context = new AgentFlowContext(engine, endpoints, config.clusterName, services);
+    this.context = context;
+    this.nodeName = config.nodeName;
     // Annotations for delegated logging come from the objects the engine already holds.
     const annotations = new Map<string, Record<string, string>>();
     const watch = objects.watch({}, undefined, (ev) => {
@@ -114,6 +120,18 @@ export class FlowPipeline {
     mkdirSync(join(config.stateDir, 'logs'), { recursive: true });
     const store = FlowStore.open({ path: join(config.stateDir, 'flows.db') });
     return new FlowPipeline(config, datapath, store, engine, endpoints, objects, auditor, services);
+  }
+
+  /** L7 events from the proxy → flows (ring, store, `porin observe`, metrics, policy log). */
+  ingestL7(events: readonly L7Observation[], dropped: number): void {
+    for (const ev of events) {
+      try {
+        this.service.ingestFlow(buildL7Flow(ev, this.context, this.nodeName));
+      } catch {
+        this.service.errors++;
+      }
+    }
+    if (dropped > 0) this.metrics.lostEvents('L7_PROXY', dropped);
   }
 
   async start(api: RouteTable): Promise<void> {

@@ -63,7 +63,15 @@ describe('kube-dns as policies see it', () => {
     for (const proto of ['UDP', 'TCP'] as const) {
       const d = e.policyOf('default/client').egress.decide(remote, PROTOCOL_NUMBER[proto], 53);
       assert.equal(d.verdict, 'redirected', proto);
-      assert.deepEqual(d.l7, [{ type: 'dns', dns: [{ matchPattern: '*' }] }]);
+      assert.deepEqual(
+        d.l7?.map((r) => ({ type: r.type, dns: r.type === 'dns' ? r.dns : undefined })),
+        [{ type: 'dns', dns: [{ matchPattern: '*' }] }],
+      );
+      assert.equal(
+        d.l7?.[0]?.origin?.name,
+        'dns',
+        'the rule set knows its policy (for flows naming the rule)',
+      );
     }
     assert.equal(
       e.policyOf('default/client').egress.decide(remote, PROTOCOL_NUMBER.TCP, 80).verdict,

@@ -66,6 +66,8 @@ export class PolicySync {
   onRegeneration: ((seconds: number) => void) | undefined;
   /** Told of every change that reached the engine: whether the kernel now holds it, and if not, why. */
   onOutcome: ((outcome: PolicyOutcome) => void) | undefined;
+  /** Told after every change that reached the engine (the L7 proxy's feed follows). */
+  onApplied: ((revision: number) => void) | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -106,6 +108,7 @@ export class PolicySync {
         }
       }
       this.seenRevision = Math.max(this.seenRevision, revision);
+      if (POLICY_INPUT.has(ev.object.kind)) this.onApplied?.(this.seenRevision);
     });
   }
 
@@ -207,11 +210,13 @@ export class PolicySync {
     this.endpoints.ready(key, hostVethName(rec.uid), rec.ip!);
     const others = changes.endpoints.filter((k) => k !== key);
     this.record(this.endpoints.apply(others), others, pod, this.seenRevision);
+    this.onApplied?.(this.seenRevision);
   }
 
   sandboxGone(rec: SandboxRecord): void {
     this.sandboxIPs.delete(`${rec.namespace}/${rec.name}`);
     this.endpoints?.removed(`${rec.namespace}/${rec.name}`);
+    this.onApplied?.(this.seenRevision);
   }
 
   stop(): void {

@@ -65,4 +65,6 @@ export interface AgentStatus {
   node: string;
   components: { name: string; ok: boolean; message: string }[];
   errors: string[];
+  /** The L7 proxy as it reports itself (listeners, connections, counters, revision). */
+  proxy?: unknown;
 }

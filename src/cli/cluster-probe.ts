@@ -3,18 +3,46 @@
 import { probeMatrix } from '../cluster/probe/index.js';
 import { netnsName } from '../cluster/runtime/index.js';
 import { clusterConfig } from '../config/cluster-config.js';
+import * as dp from '../datapath/index.js';
 import { declaredPorts, type PortProtocol } from '../policy/index.js';
 import type { Pod } from '../resources/index.js';
 import { agentClient, progress, requireRoot } from './cluster-client.js';
 import type { Out } from './output.js';
 import { COMMON_OPTIONS, outputFormat, parseFlags } from './parse-flags.js';
-import { parsePortList, renderMatrix } from './policy-matrix.js';
+import { HTTP_OPTIONS, httpRequestOf, parsePortList, renderMatrix } from './policy-matrix.js';
+
+const PROTOCOLS: Record<string, number> = { TCP: 6, UDP: 17, SCTP: 132 };
+
+/** Conntrack as the kernel holds it: did the pod's connection go to the L7 proxy (a proxy port on its entry)? */
+function conntrackRedirects(
+  pinDir: string,
+):
+  | ((from: { ip: string; port: number }, to: { ip: string; port: number }, protocol: string) => boolean)
+  | undefined {
+  let map: dp.BpfMap<dp.CtKey, dp.CtEntry>;
+  try {
+    map = dp.BpfMap.fromPin(`${pinDir}/${dp.CONNTRACK_MAP}`, dp.CtKeyCodec, dp.CtEntryCodec);
+  } catch {
+    return undefined;
+  }
+  return (from, to, protocol) => {
+    const key = {
+      saddr: from.ip,
+      daddr: to.ip,
+      sport: from.port,
+      dport: to.port,
+      protocol: PROTOCOLS[protocol] ?? 0,
+    };
+    return (map.get({ ...key, scope: dp.CT_SCOPE_EGRESS })?.proxyPort ?? 0) > 0;
+  };
+}
 
 export async function clusterProbe(args: string[], out: Out): Promise<number> {
-  const usage = 'usage: porin probe [--ports 80/TCP,81/UDP] [-n NAMESPACE] [--timeout MS] [-o table|json]';
+  const usage =
+    'usage: porin probe [--ports 80/TCP,81/UDP] [--http-method M --http-path P] [-n NAMESPACE] [--timeout MS] [-o table|json]';
   const { values } = parseFlags(
     args,
-    { ...COMMON_OPTIONS, ports: { type: 'string' }, timeout: { type: 'string' } } as const,
+    { ...COMMON_OPTIONS, ports: { type: 'string' }, timeout: { type: 'string' }, ...HTTP_OPTIONS } as const,
     usage,
   );
   if (values.help) {
@@ -23,6 +51,8 @@ export async function clusterProbe(args: string[], out: Out): Promise<number> {
   }
   requireRoot('porin probe');
   const format = outputFormat(values, ['table', 'json'], 'table');
+  const http = httpRequestOf(values);
+  const redirected = conntrackRedirects(clusterConfig().pinDir);
   const all = (await agentClient().list('Pod', values.namespace)).items as Pod[];
   const pods = all.filter((p) => p.status?.podIP && p.metadata.uid);
   let ports: PortProtocol[];
@@ -51,6 +81,8 @@ export async function clusterProbe(args: string[], out: Out): Promise<number> {
     ports,
     {
       ...(values.timeout ? { timeoutMs: Number(values.timeout) } : {}),
+      ...(http ? { http } : {}),
+      ...(redirected ? { redirected } : {}),
       onProgress: (d, t) => line.update(`probing from ${d}/${t} pods…`),
     },
   );

@@ -48,6 +48,7 @@ export async function clusterStatus(args: string[], out: Out): Promise<number> {
         {
           agent: status ? { ok: true, pid: status.pid, startedAt: status.startedAt } : { ok: false, error },
           components: status?.components ?? [],
+          ...(status?.proxy ? { proxy: status.proxy } : {}),
           nodes: nodes.map((n) => ({
             name: n.metadata.name,
             podCIDR: n.spec?.podCIDR,

@@ -65,13 +65,20 @@ export class BpfProgram {
     readonly fd: number,
   ) {}
 
-  /** Runs the program on one packet (starting at the Ethernet header) with BPF_PROG_TEST_RUN. */
+  /**
+   * Runs the program on one packet (starting at the Ethernet header) with BPF_PROG_TEST_RUN; `markOut` is
+   * skb->mark as the program left it.
+   */
   testRun(packet: Uint8Array, opts: TestRunOptions = {}) {
     const ctx = new Uint8Array(SKB_CTX_SIZE);
     const view = new DataView(ctx.buffer);
     view.setUint32(SKB_CTX_IFINDEX, opts.ifindex ?? 1, true);
     view.setUint32(SKB_CTX_MARK, opts.mark ?? 0, true);
-    return progTestRun(this.fd, { data: packet, ctx, repeat: opts.repeat ?? 1 });
+    const r = progTestRun(this.fd, { data: packet, ctx, repeat: opts.repeat ?? 1 });
+    const out = r.ctxOut
+      ? new DataView(r.ctxOut.buffer, r.ctxOut.byteOffset, r.ctxOut.byteLength)
+      : undefined;
+    return { ...r, markOut: out ? out.getUint32(SKB_CTX_MARK, true) : 0 };
   }
 }
 

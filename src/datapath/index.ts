@@ -23,6 +23,7 @@ export * from './maps/metrics.js';
 export * from './maps/policy.js';
 export * from './maps/policy-addr.js';
 export * from './maps/policy-config.js';
+export * from './maps/proxy.js';
 export * from './nodeport-datapath.js';
 export * from './policy-keys.js';
 export * from './policy-reconciler.js';

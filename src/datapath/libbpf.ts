@@ -135,15 +135,20 @@ const f = {
     'int bpf_map_create(int map_type, const char *map_name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, void *opts)',
   ),
   map_get_fd_by_id: lib.func('int bpf_map_get_fd_by_id(uint32_t id)'),
-  socket: libc.func('int socket(int domain, int type, int protocol)'),
-  getsockopt: libc.func(
-    'int getsockopt(int fd, int level, int optname, _Out_ uint8_t *optval, _Inout_ uint32_t *optlen)',
-  ),
   vsnprintf: libc.func('int vsnprintf(_Out_ uint8_t *buf, size_t size, const char *fmt, void *ap)'),
   close_fd: libc.func('int close(int fd)'),
   if_nametoindex: libc.func('unsigned int if_nametoindex(const char *ifname)'),
   setns: libc.func('int setns(int fd, int nstype)'),
   memcpy: libc.func('void *memcpy(void *dst, const void *src, size_t n)'),
+  socket: libc.func('int socket(int domain, int type, int protocol)'),
+  setsockopt: libc.func(
+    'int setsockopt(int fd, int level, int optname, const void *optval, uint32_t optlen)',
+  ),
+  getsockopt: libc.func(
+    'int getsockopt(int fd, int level, int optname, _Out_ uint8_t *optval, _Inout_ uint32_t *optlen)',
+  ),
+  bind: libc.func('int bind(int fd, const uint8_t *addr, uint32_t addrlen)'),
+  connect: libc.func('int connect(int fd, const uint8_t *addr, uint32_t addrlen)'),
 };
 
 declare const brand: unique symbol;
@@ -520,9 +525,7 @@ export function mapFdById(id: number): number {
   return check('bpf_map_get_fd_by_id', f.map_get_fd_by_id(id) as number, `map id ${id}`);
 }
 
-const AF_INET = 2;
 const SOCK_DGRAM = 2;
-const SOL_SOCKET = 1;
 const SO_NETNS_COOKIE = 71;
 
 /**
@@ -627,6 +630,8 @@ export interface TestRunResult {
   /** Average run time per repetition, ns. */
   durationNs: number;
   dataOut: Uint8Array;
+  /** The context as the program left it (for tc: struct __sk_buff, e.g. the mark it set). */
+  ctxOut?: Uint8Array;
 }
 
 export function progTestRun(
@@ -653,7 +658,12 @@ export function progTestRun(
     batch_size: 0,
   };
   check('bpf_prog_test_run_opts', f.prog_test_run(progFd, opts) as number);
-  return { retval: opts.retval, durationNs: opts.duration, dataOut: dataOut.subarray(0, opts.data_size_out) };
+  return {
+    retval: opts.retval,
+    durationNs: opts.duration,
+    dataOut: dataOut.subarray(0, opts.data_size_out),
+    ...(ctxOut ? { ctxOut } : {}),
+  };
 }
 
 // ---- ring buffers -------------------------------------------------------------------------------
@@ -728,4 +738,133 @@ export function watchReadable(fd: number, onReadable: () => void): FdWatch {
       handle.close();
     },
   };
+}
+
+// ---- transparent proxy sockets ------------------------------------------------------------------
+
+const AF_INET = 2;
+const SOCK_STREAM = 1;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SO_ERROR = 4;
+const SO_MARK = 36;
+const SOL_IP = 0;
+const IP_TRANSPARENT = 19;
+const IP_BIND_ADDRESS_NO_PORT = 24;
+const EINPROGRESS = 115;
+
+/** setsockopt(fd, level, name, &int, 4); throws BpfError naming the option. */
+function setIntOption(fd: number, level: number, name: number, value: number, what: string): void {
+  const v = Buffer.alloc(4);
+  v.writeInt32LE(value);
+  if ((f.setsockopt(fd, level, name, v, 4) as number) !== 0)
+    throw new BpfError(`setsockopt(${what})`, koffi.errno() || 1, `fd ${fd}`);
+}
+
+/**
+ * IP_TRANSPARENT on a socket Node created (a listener's `_handle.fd`): it may then accept connections to
+ * any address the datapath assigns to it, and the accepted socket's local address is the original
+ * destination. Needs CAP_NET_ADMIN.
+ */
+export function setTransparent(fd: number): void {
+  setIntOption(fd, SOL_IP, IP_TRANSPARENT, 1, 'IP_TRANSPARENT');
+}
+
+/** SO_MARK: every packet the socket sends carries `mark` in skb->mark. Needs CAP_NET_ADMIN. */
+export function setSocketMark(fd: number, mark: number): void {
+  setIntOption(fd, SOL_SOCKET, SO_MARK, mark, 'SO_MARK');
+}
+
+function sockaddrIn(address: string, port: number): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setUint16(0, AF_INET, true);
+  v.setUint16(2, port, false);
+  const parts = address.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((x) => !Number.isInteger(x) || x < 0 || x > 255))
+    throw new BpfError('sockaddr_in', 22, `not an IPv4 address: ${address}`);
+  b.set(parts, 4);
+  return b;
+}
+
+export interface TransparentConnectOptions {
+  /** The source address to use (a foreign one: the client's). Port 0 lets connect() pick one. */
+  local: { address: string; port: number };
+  remote: { address: string; port: number };
+  /** SO_MARK of the socket (0: none). */
+  mark: number;
+  timeoutMs: number;
+}
+
+/**
+ * Opens a TCP connection from a foreign source address: socket, IP_TRANSPARENT, SO_MARK,
+ * IP_BIND_ADDRESS_NO_PORT, bind(local), non-blocking connect, then waits on the event loop (no thread)
+ * until it completes. Resolves with the connected fd (wrap it with `new net.Socket({ fd })`); rejects
+ * with an Error carrying `code` (ECONNREFUSED, ETIMEDOUT, ...) and closes the fd.
+ */
+export function transparentConnect(o: TransparentConnectOptions): Promise<number> {
+  const fd = f.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number;
+  if (fd < 0) return Promise.reject(new BpfError('socket', koffi.errno() || 1));
+  try {
+    setIntOption(fd, SOL_IP, IP_TRANSPARENT, 1, 'IP_TRANSPARENT');
+    if (o.mark !== 0) setIntOption(fd, SOL_SOCKET, SO_MARK, o.mark, 'SO_MARK');
+    if (o.local.port === 0) setIntOption(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, 1, 'IP_BIND_ADDRESS_NO_PORT');
+    const local = sockaddrIn(o.local.address, o.local.port);
+    if ((f.bind(fd, local, 16) as number) !== 0)
+      throw new BpfError('bind', koffi.errno() || 1, `${o.local.address}:${o.local.port}`);
+    const remote = sockaddrIn(o.remote.address, o.remote.port);
+    if ((f.connect(fd, remote, 16) as number) === 0) return Promise.resolve(fd);
+    const errno = koffi.errno();
+    if (errno !== EINPROGRESS) throw connectError(errno, o);
+  } catch (e) {
+    f.close_fd(fd);
+    return Promise.reject(e);
+  }
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (err: Error | undefined) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      handle.stop();
+      handle.close();
+      if (err) {
+        f.close_fd(fd);
+        reject(err);
+      } else resolve(fd);
+    };
+    const handle = koffi.node.poll(fd, { writable: true }, ((status: number) => {
+      if (status !== 0) return finish(connectError(-status, o));
+      const v = new Uint8Array(4);
+      const len = [4];
+      if ((f.getsockopt(fd, SOL_SOCKET, SO_ERROR, v, len) as number) !== 0)
+        return finish(connectError(koffi.errno() || 1, o));
+      const soError = new DataView(v.buffer).getInt32(0, true);
+      finish(soError === 0 ? undefined : connectError(soError, o));
+    }) as unknown as (ev: { writable: boolean }) => void);
+    const timer = setTimeout(() => finish(connectError(110, o)), o.timeoutMs);
+  });
+}
+
+const ERRNO_CODE: Record<number, string> = {
+  1: 'EPERM',
+  13: 'EACCES',
+  98: 'EADDRINUSE',
+  99: 'EADDRNOTAVAIL',
+  101: 'ENETUNREACH',
+  104: 'ECONNRESET',
+  110: 'ETIMEDOUT',
+  111: 'ECONNREFUSED',
+  113: 'EHOSTUNREACH',
+};
+
+function connectError(errno: number, o: TransparentConnectOptions): Error {
+  const code = ERRNO_CODE[errno] ?? `E${errno}`;
+  const err = new Error(
+    `connect ${code} ${o.remote.address}:${o.remote.port} from ${o.local.address}:${o.local.port}`,
+  ) as Error & { code: string; errno: number };
+  err.code = code;
+  err.errno = errno;
+  return err;
 }

@@ -5,7 +5,15 @@ import { type BpfObject, type BpfProgram, loadObject, type OpenOptions } from '.
 import { u64 } from './codec.js';
 import { CONFIG_SECTION, CONFIG_VARIABLE, type PorinConfig, PorinConfigCodec } from './maps/config.js';
 import { CONNTRACK_MAP, type CtEntry, CtEntryCodec, type CtKey, CtKeyCodec } from './maps/conntrack.js';
-import { ENDPOINTS_MAP, type EndpointInfo, EndpointInfoCodec, EndpointKeyCodec } from './maps/endpoints.js';
+import {
+  ENDPOINTS_BY_ADDR_MAP,
+  ENDPOINTS_MAP,
+  type EndpointAddrKey,
+  EndpointAddrKeyCodec,
+  type EndpointInfo,
+  EndpointInfoCodec,
+  EndpointKeyCodec,
+} from './maps/endpoints.js';
 import { type DatapathEvent, decodeEvent, EVENTS_MAP } from './maps/events.js';
 import {
   IPCACHE_MAP,
@@ -42,6 +50,13 @@ import {
   PolicyConfigKeyCodec,
   type PolicyConfigValue,
 } from './maps/policy-config.js';
+import {
+  type ProxyOrigKey,
+  ProxyOrigKeyCodec,
+  type ProxyOrigValue,
+  ProxyOrigValueCodec,
+  UDP_ORIG_MAP,
+} from './maps/proxy.js';
 import type { PolicyMaps } from './policy-reconciler.js';
 import { RingReader } from './ring-reader.js';
 import { attachTc, type TcLink } from './tc-attach.js';
@@ -53,6 +68,7 @@ export function defaultLxcObjectPath(): string {
 
 export const PROGRAM_FROM_CONTAINER = 'from_container';
 export const PROGRAM_TO_CONTAINER = 'to_container';
+export const PROGRAM_PROXY_INGRESS = 'proxy_ingress';
 
 export interface LxcDatapathOptions extends OpenOptions {
   objectPath?: string;
@@ -66,6 +82,8 @@ export interface LxcMaps {
   policyConfig: BpfMap<number, PolicyConfigValue>;
   ipcache: BpfMap<IpcacheKey, IpcacheValue>;
   endpoints: BpfMap<number, EndpointInfo>;
+  endpointsByAddr: BpfMap<EndpointAddrKey, EndpointInfo>;
+  udpOrig: BpfMap<ProxyOrigKey, ProxyOrigValue>;
   conntrack: BpfMap<CtKey, CtEntry>;
   metrics: BpfPerCpuMap<number, MetricsValue>;
   eventsLost: BpfPerCpuMap<number, bigint>;
@@ -82,6 +100,8 @@ export class LxcDatapath implements Disposable {
   readonly maps: LxcMaps;
   readonly fromContainer: BpfProgram;
   readonly toContainer: BpfProgram;
+  /** tc ingress of the proxy device (src/host/proxy-routing.ts): assigns redirected packets to the proxy. */
+  readonly proxyIngress: BpfProgram;
 
   private constructor(
     readonly object: BpfObject,
@@ -94,12 +114,15 @@ export class LxcDatapath implements Disposable {
       policyConfig: o.map(POLICY_CONFIG_MAP, PolicyConfigKeyCodec, PolicyConfigCodec),
       ipcache: o.map(IPCACHE_MAP, IpcacheKeyCodec, IpcacheValueCodec),
       endpoints: o.map(ENDPOINTS_MAP, EndpointKeyCodec, EndpointInfoCodec),
+      endpointsByAddr: o.map(ENDPOINTS_BY_ADDR_MAP, EndpointAddrKeyCodec, EndpointInfoCodec),
+      udpOrig: o.map(UDP_ORIG_MAP, ProxyOrigKeyCodec, ProxyOrigValueCodec),
       conntrack: o.map(CONNTRACK_MAP, CtKeyCodec, CtEntryCodec),
       metrics: o.perCpuMap(METRICS_MAP, MetricsKeyCodec, MetricsValueCodec),
       eventsLost: o.perCpuMap(EVENTS_LOST_MAP, MetricsKeyCodec, u64),
     };
     this.fromContainer = o.program(PROGRAM_FROM_CONTAINER);
     this.toContainer = o.program(PROGRAM_TO_CONTAINER);
+    this.proxyIngress = o.program(PROGRAM_PROXY_INGRESS);
   }
 
   /** Opens, configures and loads the object (one per node); throws VerifierError with the log's tail. */
@@ -144,6 +167,11 @@ export class LxcDatapath implements Disposable {
         fromContainer.detach();
       },
     };
+  }
+
+  /** Attaches proxy_ingress to tc ingress of the proxy device (replacing an earlier one). */
+  attachProxyDevice(ifindex: number): TcLink {
+    return attachTc(this.proxyIngress, { ifindex, direction: 'ingress' });
   }
 
   /** A reader of porin_events; call start() to receive events from the event loop, or poll(). */

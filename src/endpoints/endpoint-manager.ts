@@ -1,5 +1,6 @@
 // Local endpoints in the datapath: endpoint and ipcache maps, per-endpoint policy, tc attachment — in safe order.
 import {
+  type DirectionInput,
   type EndpointLinks,
   IPCACHE_F_LOCAL_ENDPOINT,
   ifNameToIndex,
@@ -8,8 +9,18 @@ import {
   type ReconcileResult,
 } from '../datapath/index.js';
 import { formatPrefix } from '../net/cidr.js';
-import type { PolicyEngine } from '../policy/index.js';
+import type { Direction, PolicyEngine, PolicyEntry } from '../policy/index.js';
 import { EndpointIds } from './endpoint-ids.js';
+
+export interface EndpointManagerOptions {
+  /** The L7 proxy's port for a redirect entry (0: no proxy, the datapath refuses the traffic). */
+  proxyPort?: (entry: PolicyEntry, direction: Direction) => number;
+  /**
+   * The policy to write for an endpoint, when it is not the engine's as is (the agent adds redirects for
+   * audit-mode L7 rules, so that the proxy sees those requests).
+   */
+  policyFor?: (key: string) => { ingress: DirectionInput; egress: DirectionInput };
+}
 
 export interface LocalEndpoint {
   /** `namespace/name` */
@@ -42,9 +53,13 @@ export class EndpointManager {
     private readonly engine: PolicyEngine,
     idFile: string,
     private readonly log: (m: string) => void,
+    private readonly opts: EndpointManagerOptions = {},
   ) {
     this.ids = new EndpointIds(idFile);
-    this.reconciler = new PolicyReconciler(datapath.policyMaps());
+    this.reconciler = new PolicyReconciler(
+      datapath.policyMaps(),
+      opts.proxyPort ? { proxyPort: opts.proxyPort } : {},
+    );
     // After a restart: learn what the pinned maps hold, so the first sync writes only differences.
     this.reconciler.resync();
     for (const [k, v] of datapath.maps.ipcache.entries())
@@ -88,6 +103,7 @@ export class EndpointManager {
     this.links.delete(key);
     if (local) {
       this.datapath.maps.endpoints.delete(local.ifindex);
+      this.datapath.maps.endpointsByAddr.delete({ addr: local.ip });
       this.reconciler.remove(local.id);
       this.local.delete(key);
     }
@@ -159,18 +175,20 @@ export class EndpointManager {
   }
 
   private reconcileOne(local: LocalEndpoint): void {
-    const p = this.engine.policyOf(local.key);
+    const p = this.opts.policyFor?.(local.key) ?? this.engine.policyOf(local.key);
     local.policy = this.reconciler.reconcile({ endpointId: local.id, ingress: p.ingress, egress: p.egress });
     if (!local.policy.ok) this.log(`endpoint ${local.key}: ${local.policy.error?.message}`);
   }
 
   private writeEndpoint(local: LocalEndpoint): void {
-    this.datapath.maps.endpoints.set(local.ifindex, {
-      identity: local.identity,
-      ipv4: local.ip,
-      endpointId: local.id,
-      flags: 0,
-    });
+    const info = { identity: local.identity, ipv4: local.ip, endpointId: local.id, flags: 0 };
+    this.datapath.maps.endpoints.set(local.ifindex, info);
+    this.datapath.maps.endpointsByAddr.set({ addr: local.ip }, info);
+  }
+
+  /** Re-computes every local endpoint's policy (e.g. after the proxy's ports changed). */
+  reconcileAll(): void {
+    for (const local of this.local.values()) this.reconcileOne(local);
   }
 
   /** The ipcache map follows the engine's ipcache (IPv4): adds and updates first, then deletes. */

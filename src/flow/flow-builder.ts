@@ -19,9 +19,10 @@ import { formatTimeNs } from './flow-time.js';
 
 const DROP_POLICY = 133;
 const DROP_POLICY_DENY = 181;
-const TRACE_SUBTYPE: Record<string, number> = { 'to-endpoint': 0, 'from-endpoint': 5 };
+const TRACE_SUBTYPE: Record<string, number> = { 'to-endpoint': 0, 'to-proxy': 1, 'from-endpoint': 5 };
 const TRACE_POINT: Record<string, TraceObservationPoint> = {
   'to-endpoint': 'TO_ENDPOINT',
+  'to-proxy': 'TO_PROXY',
   'from-endpoint': 'FROM_ENDPOINT',
 };
 

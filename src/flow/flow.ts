@@ -199,6 +199,12 @@ export interface Flow {
   ingress_default_denied_by?: Policy[];
   /** Porin's own: as `ingress_default_denied_by`, for the source endpoint's egress. */
   egress_default_denied_by?: Policy[];
+  /**
+   * Porin's own, on L7 flows: the rules that decided, exactly — whose policy (`direction`), which policy
+   * (`CiliumNetworkPolicy default/rule1`) and which rule (`spec.ingress[0].toPorts[0].rules.http[1]`;
+   * absent for an L4-only allow, and for a denial, which names the policies whose rules it failed).
+   */
+  l7_rules?: Array<{ direction: 'ingress' | 'egress'; policy: string; rule?: string }>;
 }
 
 export type { LostEventSource };

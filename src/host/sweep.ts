@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BPFFS_ROOT, CGROUP_ROOT, type ClusterConfig, clusterConfig } from '../config/cluster-config.js';
 import { namedNamespaces, netnsExists, removeClusterCgroup } from './host-namespace.js';
 import { teardownHostNetwork } from './host-network.js';
+import { teardownProxyRouting } from './proxy-routing.js';
 import { ipBatch, runSync } from './run-command.js';
 import { worldNetnsName } from './world-network.js';
 
@@ -80,6 +81,12 @@ export async function sweepCluster(c: ClusterConfig): Promise<SweepReport> {
       if (pid > 1 && isPorinProcess(pid)) killPid(pid, report.processes);
     }
   }
+  // The L7 proxy runs apart from the agent (src/proxy/main.ts) and records its own pid.
+  const proxyPid = join(c.runDir, 'proxy.pid');
+  if (existsSync(proxyPid)) {
+    const pid = Number(readFileSync(proxyPid, 'utf8').trim());
+    if (pid > 1 && isPorinProcess(pid)) killPid(pid, report.processes);
+  }
   const pods = podNamespaces(c);
   const host = c.hostNetns && netnsExists(c.hostNetns) ? [c.hostNetns] : [];
   // The outside world (ExternalHosts): its process, then its namespace (the veth pair goes with it).
@@ -94,6 +101,7 @@ export async function sweepCluster(c: ClusterConfig): Promise<SweepReport> {
       report.links.push(l);
     }
     teardownHostNetwork(c);
+    teardownProxyRouting();
   }
   if (existsSync('/etc/netns')) {
     for (const d of readdirSync('/etc/netns'))

@@ -109,3 +109,27 @@ export function portDistributionLabels(f: Flow): { port: string; protocol: strin
   if (!p) return undefined;
   return { port: String(p.destination_port ?? 0), protocol: flowProtocol(f) };
 }
+
+/**
+ * Hubble's httpV2 metrics for one flow: only HTTP RESPONSE flows count (method, protocol, status,
+ * reporter = client for a flow seen on egress, server on ingress); the latency, when known, is observed.
+ */
+export function httpLabels(f: Flow):
+  | {
+      requests: { method: string; protocol: string; status: string; reporter: string };
+      duration: { method: string; reporter: string };
+      seconds?: number;
+    }
+  | undefined {
+  const l7 = f.l7;
+  if (!l7?.http || l7.type !== 'RESPONSE') return undefined;
+  const reporter =
+    f.traffic_direction === 'EGRESS' ? 'client' : f.traffic_direction === 'INGRESS' ? 'server' : 'unknown';
+  const method = l7.http.method ?? '';
+  const out: ReturnType<typeof httpLabels> = {
+    requests: { method, protocol: l7.http.protocol ?? '', status: String(l7.http.code ?? 0), reporter },
+    duration: { method, reporter },
+  };
+  if (l7.latency_ns !== undefined) out.seconds = Number(l7.latency_ns) / 1e9;
+  return out;
+}

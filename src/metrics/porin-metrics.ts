@@ -5,6 +5,7 @@ import type { FlowObserver, LostSource } from '../flow/flow-service.js';
 import {
   dropLabels,
   flowsProcessedLabels,
+  httpLabels,
   policyVerdictLabels,
   portDistributionLabels,
   tcpFlagLabels,
@@ -70,6 +71,8 @@ export class PorinMetrics implements FlowObserver, AgentMetricsSink {
   private readonly ports;
   private readonly hubbleLost;
   private readonly porinLost;
+  private readonly httpRequests;
+  readonly httpDuration: Histogram<'method' | 'reporter'>;
   readonly regeneration: Histogram<string>;
   readonly mapPressure: Gauge<'map_name'>;
   readonly endpoints: Gauge<string>;
@@ -132,6 +135,22 @@ export class PorinMetrics implements FlowObserver, AgentMetricsSink {
         registers,
       }),
     );
+    // Hubble's httpV2 handler: counted on responses, with the request's method and the response's status.
+    this.httpRequests = new FastCounter(
+      new Counter({
+        name: 'hubble_http_requests_total',
+        help: 'Count of HTTP requests',
+        labelNames: ['method', 'protocol', 'status', 'reporter'] as const,
+        registers,
+      }),
+    );
+    this.httpDuration = new Histogram({
+      name: 'hubble_http_request_duration_seconds',
+      help: 'Quantiles of HTTP request duration in seconds',
+      labelNames: ['method', 'reporter'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
     this.regeneration = new Histogram({
       name: 'porin_policy_regeneration_seconds',
       help: 'Time to regenerate the policy of one endpoint (resolve and write its maps)',
@@ -172,6 +191,11 @@ export class PorinMetrics implements FlowObserver, AgentMetricsSink {
     for (const t of tcpFlagLabels(f)) this.tcpFlags.inc(t);
     const port = portDistributionLabels(f);
     if (port) this.ports.inc(port);
+    const http = httpLabels(f);
+    if (http) {
+      this.httpRequests.inc(http.requests);
+      if (http.seconds !== undefined) this.httpDuration.observe(http.duration, http.seconds);
+    }
   }
 
   onLost(source: LostSource, count: number): void {

@@ -1,6 +1,7 @@
 // `policy matrix`: every pod to every pod on each port, as the probe of the embedded cluster reports it.
 import type { Endpoint } from './endpoint.js';
 import type { PolicyEngine } from './engine.js';
+import type { HttpRequest } from './l7-match.js';
 import type { L4Protocol } from './rule.js';
 import { quickVerdict } from './trace.js';
 
@@ -14,7 +15,8 @@ export interface MatrixRow {
   to: string;
   port: number;
   protocol: string;
-  verdict: 'allowed' | 'denied';
+  /** `redirected`: the L7 proxy judges each request (with a request given: the proxy's verdict on it). */
+  verdict: 'allowed' | 'denied' | 'redirected';
   loopback?: boolean;
 }
 
@@ -36,7 +38,10 @@ export function declaredPorts(endpoints: readonly Pick<Endpoint, 'ports'>[]): Po
   );
 }
 
-export function policyMatrix(engine: PolicyEngine, opts: { ports?: PortProtocol[] } = {}): MatrixResult {
+export function policyMatrix(
+  engine: PolicyEngine,
+  opts: { ports?: PortProtocol[]; http?: HttpRequest } = {},
+): MatrixResult {
   const eps = engine.listEndpoints();
   const ports = opts.ports ?? declaredPorts(eps);
   const results: MatrixRow[] = [];
@@ -48,7 +53,7 @@ export function policyMatrix(engine: PolicyEngine, opts: { ports?: PortProtocol[
           to: to.key,
           port: p.port,
           protocol: p.protocol,
-          verdict: quickVerdict(engine, from, to, p.protocol as L4Protocol, p.port),
+          verdict: quickVerdict(engine, from, to, p.protocol as L4Protocol, p.port, opts.http),
         };
         if (from === to) row.loopback = true;
         results.push(row);

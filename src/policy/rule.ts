@@ -32,10 +32,18 @@ export interface PortSpec {
   name?: string;
 }
 
+/** Where a set of L7 rules came from, so the proxy can name the rule that decided a request. */
+export interface L7Provenance {
+  /** The policy rule (`spec.ingress[0]` of a policy). */
+  origin?: RuleOrigin;
+  /** The index in the rule's `toPorts`. */
+  toPorts?: number;
+}
+
 export type L7Rules =
-  | { type: 'http'; http: PortRuleHTTP[] }
-  | { type: 'dns'; dns: PortRuleDNS[] }
-  | { type: 'kafka'; kafka: PortRuleKafka[] };
+  | ({ type: 'http'; http: PortRuleHTTP[] } & L7Provenance)
+  | ({ type: 'dns'; dns: PortRuleDNS[] } & L7Provenance)
+  | ({ type: 'kafka'; kafka: PortRuleKafka[] } & L7Provenance);
 
 export interface PortRuleSpec {
   port: PortSpec;
@@ -89,6 +97,14 @@ export interface PolicyRuleSet {
 export function formatPolicyRef(p: PolicyRef): string {
   const name = p.namespace ? `${p.namespace}/${p.name}` : p.name;
   return p.spec === undefined ? `${p.kind} ${name}` : `${p.kind} ${name} specs[${p.spec}]`;
+}
+
+/** `spec.ingress[0].toPorts[1].rules.http[2]` (`specs[n].` for a policy with `specs`). */
+export function formatL7RulePath(l7: L7Rules, index: number): string | undefined {
+  const o = l7.origin;
+  if (!o || l7.toPorts === undefined) return undefined;
+  const spec = o.spec === undefined ? 'spec' : `specs[${o.spec}]`;
+  return `${spec}.${o.section}[${o.rule}].toPorts[${l7.toPorts}].rules.${l7.type}[${index}]`;
 }
 
 export function formatRuleOrigin(o: RuleOrigin): string {

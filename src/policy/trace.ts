@@ -293,18 +293,31 @@ function describe(p: TracePeer): string {
   return p.namespace ? `${p.namespace}/${p.name}` : p.name;
 }
 
-/** The verdict alone, for matrices and differential tests: no explanation is built. */
+/**
+ * The verdict alone, for matrices and differential tests: no explanation is built. A connection either end
+ * sends to the L7 proxy is `redirected`; given a request (`http`), the proxy's L7 verdict instead.
+ */
 export function quickVerdict(
   engine: PolicyEngine,
   from: Endpoint,
   to: Endpoint,
   protocol: L4Protocol,
   port: number,
-): 'allowed' | 'denied' {
+  http?: HttpRequest,
+): 'allowed' | 'denied' | 'redirected' {
   if (from === to) return 'allowed';
   const proto = PROTOCOL_NUMBER[protocol];
   const e = engine.policyOf(from.key).egress.decide(engine.remoteForEndpoint(to), proto, port);
   if (e.verdict === 'denied') return 'denied';
   const i = engine.policyOf(to.key).ingress.decide(engine.remoteForEndpoint(from), proto, port);
-  return i.verdict === 'denied' ? 'denied' : 'allowed';
+  if (i.verdict === 'denied') return 'denied';
+  const redirected = [e, i].filter((d) => d.verdict === 'redirected');
+  if (redirected.length === 0) return 'allowed';
+  if (!http || protocol !== 'TCP') return 'redirected';
+  // Both redirecting ends must allow the request; within an end, any HTTP rule set may.
+  for (const d of redirected) {
+    const sets = (d.l7 ?? []).filter((r) => r.type === 'http');
+    if (!sets.some((r) => r.type === 'http' && matchHttp(r.http, http) >= 0)) return 'denied';
+  }
+  return 'allowed';
 }

@@ -15,6 +15,7 @@ import type {
 import type {
   Direction,
   L4Protocol,
+  L7Rules,
   Peer,
   PolicyKind,
   PolicyRef,
@@ -70,7 +71,9 @@ function translateSpec(
     rules?.forEach((r, i) => {
       const rule = translateRule(r, direction, deny, namespace, ctx);
       if (!rule) return;
-      out.rules.push({ origin: { ...policy, section, rule: i }, subject, direction, deny, ...rule });
+      const origin = { ...policy, section, rule: i };
+      for (const p of rule.ports ?? []) if (p.l7) p.l7.origin = origin;
+      out.rules.push({ origin, subject, direction, deny, ...rule });
       if (direction === 'egress' && rule.ports?.some((p) => p.port.name)) out.usesEgressNamedPorts = true;
     });
   }
@@ -230,13 +233,13 @@ const ANY_PROTOCOLS: L4Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
 function portsOf(toPorts: PortRule[] | undefined, icmps: ICMPRule[] | undefined): PortRuleSpec[] | null {
   const out: PortRuleSpec[] = [];
-  for (const pr of toPorts ?? []) {
-    const l7 = pr.rules?.http
-      ? { type: 'http' as const, http: pr.rules.http }
+  for (const [index, pr] of (toPorts ?? []).entries()) {
+    const l7: L7Rules | undefined = pr.rules?.http
+      ? { type: 'http', http: pr.rules.http, toPorts: index }
       : pr.rules?.dns
-        ? { type: 'dns' as const, dns: pr.rules.dns }
+        ? { type: 'dns', dns: pr.rules.dns, toPorts: index }
         : pr.rules?.kafka
-          ? { type: 'kafka' as const, kafka: pr.rules.kafka }
+          ? { type: 'kafka', kafka: pr.rules.kafka, toPorts: index }
           : undefined;
     const ports = pr.ports?.length ? pr.ports : [{}];
     for (const p of ports) {

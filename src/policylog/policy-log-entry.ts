@@ -43,6 +43,8 @@ export interface PolicyLogEntry {
   node_name?: string;
   /** RFC 3339 with nanoseconds. */
   timestamp: string;
+  /** Porin's own, for a request the L7 proxy judged: what was asked and the rules that decided. */
+  l7?: { protocol: string; method?: string; url?: string; query?: string; rules?: string[] };
 }
 
 function workload(ep: Endpoint | undefined, ip: string): LogWorkload {
@@ -130,13 +132,25 @@ export function policyLogEntryOf(f: Flow, nodeName?: string): PolicyLogEntry | u
   };
   if (policies.length > 0) entry.policies = policies;
   if (nodeName) entry.node_name = nodeName;
+  const l7 = f.l7;
+  if (l7?.http || l7?.dns || l7?.kafka) {
+    const rules = f.l7_rules?.map((r) => `${r.policy}${r.rule ? ` ${r.rule}` : ''}`);
+    entry.l7 = {
+      protocol: l7.http ? 'http' : l7.dns ? 'dns' : 'kafka',
+      ...(l7.http?.method ? { method: l7.http.method } : {}),
+      ...(l7.http?.url ? { url: l7.http.url } : {}),
+      ...(l7.dns?.query ? { query: l7.dns.query } : {}),
+      ...(rules?.length ? { rules } : {}),
+    };
+  }
   return entry;
 }
 
 /** Deny aggregation key: the connection with the source port zeroed (GKE's AggregationKey). */
 export function aggregationKey(e: PolicyLogEntry): string {
   const c = e.connection;
-  return `${e.disposition}|${c.src_ip}|${c.dest_ip}|${c.dest_port ?? 0}|${c.protocol}|${c.direction}`;
+  const l7 = e.l7 ? `|${e.l7.method ?? ''} ${e.l7.url ?? e.l7.query ?? ''}` : '';
+  return `${e.disposition}|${c.src_ip}|${c.dest_ip}|${c.dest_port ?? 0}|${c.protocol}|${c.direction}${l7}`;
 }
 
 /** The JSON line as written, with fields in GKE's order. */

@@ -15,6 +15,7 @@ import { RotatingLogFile, type RotatingLogFileOptions } from './rotating-log-fil
 import { type Clock, systemClock, TokenBucket } from './token-bucket.js';
 
 const POLICY_VERDICT = 5;
+const L7_EVENT = 129;
 
 /** GKE's defaults (`/var/log/network/policy_action.log`, 10 MB × 5, 500 records/s, 5 s deny aggregation over 3000 keys). */
 export const POLICY_LOG_DEFAULTS = Object.freeze({
@@ -116,7 +117,9 @@ export class PolicyLogger implements FlowObserver {
   }
 
   onFlow(flow: Flow): void {
-    if (flow.event_type?.type !== POLICY_VERDICT) return;
+    // Connection verdicts, and L7 requests the proxy judged (their responses would only repeat them).
+    const l7Request = flow.event_type?.type === L7_EVENT && flow.l7?.type === 'REQUEST';
+    if (flow.event_type?.type !== POLICY_VERDICT && !l7Request) return;
     const nodeName = this.opts.logNodeName === false ? undefined : this.opts.nodeName;
     const entry = policyLogEntryOf(flow, nodeName);
     if (!entry) return;

@@ -1,4 +1,5 @@
-// The contract between the proxy's connection core (listeners, redirect, policy) and a protocol handler (HTTP, Kafka).
+// The contract between the proxy's connection core (listeners, redirect, policy) and a protocol handler (HTTP, Kafka, DNS).
+import type { Socket as DgramSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import type { Layer7, Verdict } from '../flow/flow.js';
 
@@ -40,6 +41,13 @@ export type L7Request =
       readonly clientId: string;
       /** Topic names the request addresses (empty for APIs that name none). */
       readonly topics: readonly string[];
+    }
+  | {
+      readonly type: 'dns';
+      /** The query name as asked (any case, with or without the trailing dot). */
+      readonly query: string;
+      /** Query types (`A`, `AAAA`...), for events; DNS rules match the name only. */
+      readonly qtypes?: readonly string[];
     };
 
 /** An HTTP `headerMatches` mismatch action the handler applies to the request before forwarding it. */
@@ -106,3 +114,30 @@ export interface ProxiedConnection {
 
 /** A protocol handler: takes over one connection. It must never throw, and must close both sockets on error. */
 export type L7Handler = (conn: ProxiedConnection) => void;
+
+/**
+ * One datagram the redirect handed to the proxy's UDP socket (DNS over UDP). Node cannot read a
+ * datagram's original destination, so the core takes it from the datapath's record; a reply goes back
+ * from the proxy's socket and the datapath rewrites its source to `destination` on the way into the pod.
+ */
+export interface ProxiedDatagram {
+  readonly id: number;
+  /** The client pod. */
+  readonly source: SocketAddress;
+  /** Where the client sent the datagram (the server it asked). */
+  readonly destination: SocketAddress;
+  readonly data: Buffer;
+  /** Sends `data` to the client, which sees it come from `destination`. */
+  reply(data: Uint8Array): void;
+  /**
+   * A UDP socket for asking `destination` (connected to it), carrying the proxy's mark so the datapath
+   * neither redirects nor enforces it again. The handler closes it.
+   */
+  openUpstream(): Promise<DgramSocket>;
+  judge(req: L7Request): L7Verdict;
+  emit(ev: L7Event): void;
+  count(what: L7Counter, n?: number): void;
+}
+
+/** A datagram handler (DNS): must never throw. */
+export type L7DatagramHandler = (dgram: ProxiedDatagram) => void;

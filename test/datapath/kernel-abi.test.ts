@@ -12,6 +12,7 @@ import {
   CtKeyCodec,
   DROP_REASONS,
   defaultLxcObjectPath,
+  EndpointAddrKeyCodec,
   EndpointInfoCodec,
   IpcacheKeyCodec,
   IpcacheValueCodec,
@@ -23,6 +24,8 @@ import {
   PolicyValueCodec,
   PorinConfigCodec,
   PorinEventCodec,
+  ProxyOrigKeyCodec,
+  ProxyOrigValueCodec,
 } from '../../src/datapath/index.js';
 
 const bpfDir = fileURLToPath(new URL('../../../bpf/', import.meta.url));
@@ -50,6 +53,9 @@ const CODECS: Codec<unknown>[] = [
   PorinEventCodec,
   PorinConfigCodec,
   MetricsValueCodec,
+  EndpointAddrKeyCodec,
+  ProxyOrigKeyCodec,
+  ProxyOrigValueCodec,
 ] as Codec<unknown>[];
 
 function checkStruct(btf: Btf, codec: Codec<unknown>, where: string): void {
@@ -151,6 +157,7 @@ describe('kernel ABI: constants and tables', () => {
     assert.equal(ct.get('CT_SCOPE_EGRESS'), dp.CT_SCOPE_EGRESS);
     assert.equal(ct.get('CT_SCOPE_INGRESS'), dp.CT_SCOPE_INGRESS);
     assert.equal(ct.get('CT_F_REPLY_SEEN'), dp.CT_F_REPLY_SEEN);
+    assert.equal(ct.get('CT_F_PROXY_UPSTREAM'), dp.CT_F_PROXY_UPSTREAM);
     const states = [
       'CT_STATE_NONE',
       'CT_TCP_SYN_SENT',
@@ -172,7 +179,22 @@ describe('kernel ABI: constants and tables', () => {
     assert.equal(ev.get('EVENT_TRACE'), dp.EVENT_TRACE);
     assert.equal(ev.get('EVENT_POLICY_VERDICT'), dp.EVENT_POLICY_VERDICT);
     assert.equal(ev.get('TRACE_TO_ENDPOINT'), dp.TRACE_TO_ENDPOINT);
+    assert.equal(ev.get('TRACE_TO_PROXY'), dp.TRACE_TO_PROXY);
     assert.equal(ev.get('TRACE_FROM_ENDPOINT'), dp.TRACE_FROM_ENDPOINT);
     assert.equal(defines(header('ipcache.h')).get('IPCACHE_F_LOCAL_ENDPOINT'), dp.IPCACHE_F_LOCAL_ENDPOINT);
+  });
+});
+
+describe('kernel ABI: the proxy redirect numbers', () => {
+  it('proxy.h: marks, mask, routing table and rule preference are the ones TypeScript uses', () => {
+    const d = defines(header('proxy.h'));
+    assert.equal(d.get('PROXY_MARK_MASK'), dp.PROXY_MARK_MASK);
+    assert.equal(d.get('PROXY_MARK_TO_PROXY'), dp.PROXY_MARK_TO_PROXY);
+    assert.equal(d.get('PROXY_MARK_FROM_PROXY'), dp.PROXY_MARK_FROM_PROXY);
+    assert.equal(d.get('PROXY_ROUTE_TABLE'), dp.PROXY_ROUTE_TABLE);
+    assert.equal(d.get('PROXY_RULE_PREF'), dp.PROXY_RULE_PREF);
+    assert.equal(dp.PROXY_MARK_TO_PROXY & dp.PROXY_MARK_MASK, dp.PROXY_MARK_TO_PROXY);
+    assert.equal(dp.PROXY_MARK_FROM_PROXY & dp.PROXY_MARK_MASK, dp.PROXY_MARK_FROM_PROXY);
+    assert.notEqual(dp.PROXY_MARK_FROM_PROXY & dp.PROXY_MARK_MASK, dp.PROXY_MARK_TO_PROXY);
   });
 });

@@ -373,7 +373,7 @@ describe('lxc datapath: packets through BPF_PROG_TEST_RUN', { skip }, () => {
     assert.equal(t.out(eth(new Uint8Array(28), 0x0806)), TC_ACT_OK);
   });
 
-  it('an L7 entry redirects; with no proxy wired yet the packet is refused, never let through', () => {
+  it('an ingress L7 entry with no proxy device configured (proxy_ifindex 0): refused, never let through', () => {
     const t = env();
     const rec = new PolicyReconciler(t.dp.policyMaps(), { proxyPort: () => 15001 });
     rec.reconcile({

@@ -1,5 +1,6 @@
 // Runs inside a pod's network namespace: real TCP connects and UDP echoes to each target, results as JSON on stdout.
 import { createSocket } from 'node:dgram';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 
 export interface ProbeTarget {
@@ -7,6 +8,8 @@ export interface ProbeTarget {
   ip: string;
   port: number;
   protocol: 'TCP' | 'UDP' | 'SCTP';
+  /** TCP: send this HTTP request instead of only connecting. */
+  http?: { method: string; path: string };
 }
 
 export interface ProbeOutcome {
@@ -16,6 +19,10 @@ export interface ProbeOutcome {
   ok: boolean;
   error?: string;
   ms: number;
+  /** TCP and UDP: the source port (to find the flow in conntrack). */
+  localPort?: number;
+  /** HTTP: the response status. */
+  status?: number;
 }
 
 function probeTcp(t: ProbeTarget, timeoutMs: number): Promise<Omit<ProbeOutcome, 'ms'>> {
@@ -26,8 +33,59 @@ function probeTcp(t: ProbeTarget, timeoutMs: number): Promise<Omit<ProbeOutcome,
       resolve({ to: t.to, port: t.port, protocol: t.protocol, ok, ...(error ? { error } : {}) });
     };
     s.setTimeout(timeoutMs, () => done(false, 'timeout'));
-    s.once('connect', () => done(true));
+    s.once('connect', () => {
+      const localPort = s.localPort;
+      s.destroy();
+      resolve({
+        to: t.to,
+        port: t.port,
+        protocol: t.protocol,
+        ok: true,
+        ...(localPort ? { localPort } : {}),
+      });
+    });
     s.once('error', (e: NodeJS.ErrnoException) => done(false, e.code ?? e.message));
+  });
+}
+
+/** An HTTP request: the L7 proxy's denial (403 "Access denied") is a denial; any other answer is allowed. */
+function probeHttp(t: ProbeTarget, timeoutMs: number): Promise<Omit<ProbeOutcome, 'ms'>> {
+  return new Promise((resolve) => {
+    let localPort: number | undefined;
+    const base = { to: t.to, port: t.port, protocol: t.protocol };
+    const req = request(
+      {
+        host: t.ip,
+        port: t.port,
+        method: t.http!.method,
+        path: t.http!.path,
+        agent: false,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          if (body.length < 1024) body += d;
+        });
+        res.on('end', () => {
+          const denied = res.statusCode === 403 && body.includes('Access denied');
+          resolve({
+            ...base,
+            ok: !denied,
+            status: res.statusCode ?? 0,
+            ...(denied ? { error: 'http 403 Access denied' } : {}),
+            ...(localPort ? { localPort } : {}),
+          });
+        });
+      },
+    );
+    req.on('socket', (s) => s.on('connect', () => (localPort = s.localPort)));
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      resolve({ ...base, ok: false, error: e.code ?? e.message }),
+    );
+    req.end();
   });
 }
 
@@ -40,7 +98,12 @@ function probeUdp(t: ProbeTarget, timeoutMs: number): Promise<Omit<ProbeOutcome,
       s.close();
       resolve({ to: t.to, port: t.port, protocol: t.protocol, ok, ...(error ? { error } : {}) });
     };
-    s.once('message', () => done(true));
+    s.once('message', () => {
+      const localPort = s.address().port;
+      clearTimeout(timer);
+      s.close();
+      resolve({ to: t.to, port: t.port, protocol: t.protocol, ok: true, localPort });
+    });
     s.once('error', (e: NodeJS.ErrnoException) => done(false, e.code ?? e.message));
     s.send('hostname', t.port, t.ip);
   });
@@ -60,7 +123,9 @@ export async function probeAll(
       const start = performance.now();
       const r =
         t.protocol === 'TCP'
-          ? await probeTcp(t, timeoutMs)
+          ? t.http
+            ? await probeHttp(t, timeoutMs)
+            : await probeTcp(t, timeoutMs)
           : t.protocol === 'UDP'
             ? await probeUdp(t, timeoutMs)
             : {

@@ -5,12 +5,13 @@ import { type CodecValue, field, struct } from '../codec.js';
 export const CONFIG_VARIABLE = 'porin_cfg';
 export const CONFIG_SECTION = '.rodata';
 
-export const PorinConfigCodec = struct('porin_config', 40, {
+export const PorinConfigCodec = struct('porin_config', 48, {
   ctTimeoutSynNs: field.u64(0),
   ctTimeoutTcpNs: field.u64(8),
   ctTimeoutCloseNs: field.u64(16),
   ctTimeoutAnyNs: field.u64(24),
   ctReportIntervalS: field.u32(32),
   worldIdentity: field.u32(36),
+  proxyIfindex: field.u32(40),
 });
 export type PorinConfig = CodecValue<typeof PorinConfigCodec>;

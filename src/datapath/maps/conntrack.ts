@@ -15,6 +15,8 @@ export const CT_STATUSES = ['new', 'established', 'reply', 'related'] as const;
 export type CtStatus = (typeof CT_STATUSES)[number];
 
 export const CT_F_REPLY_SEEN = 1;
+/** Opened by the L7 proxy towards the endpoint: its replies are delivered to the proxy. */
+export const CT_F_PROXY_UPSTREAM = 2;
 
 export const CtKeyCodec = struct('ct_key4', 16, {
   saddr: field.ipv4(0),

@@ -13,3 +13,9 @@ export const EndpointInfoCodec = struct('endpoint_info', 12, {
   flags: field.u16(10),
 });
 export type EndpointInfo = CodecValue<typeof EndpointInfoCodec>;
+
+export const ENDPOINTS_BY_ADDR_MAP = 'porin_ep_addr';
+
+/** Key of porin_ep_addr: a local pod's address (the value is the same EndpointInfo). */
+export const EndpointAddrKeyCodec = struct('endpoint_addr_key', 4, { addr: field.ipv4(0) });
+export type EndpointAddrKey = CodecValue<typeof EndpointAddrKeyCodec>;

@@ -10,8 +10,9 @@ export const EVENTS_MAP = 'porin_events';
 export const EVENT_DROP = 1;
 export const EVENT_TRACE = 4;
 export const EVENT_POLICY_VERDICT = 5;
-/** Trace observation points (Cilium's TRACE_TO_LXC / TRACE_FROM_LXC). */
+/** Trace observation points (Cilium's TRACE_TO_LXC / TRACE_TO_PROXY / TRACE_FROM_LXC). */
 export const TRACE_TO_ENDPOINT = 0;
+export const TRACE_TO_PROXY = 1;
 export const TRACE_FROM_ENDPOINT = 5;
 
 export const PorinEventCodec = struct('porin_event', 56, {
@@ -69,7 +70,7 @@ export interface DropEvent extends EventBase {
 
 export interface TraceEvent extends EventBase {
   type: 'trace';
-  observationPoint: 'to-endpoint' | 'from-endpoint';
+  observationPoint: 'to-endpoint' | 'to-proxy' | 'from-endpoint';
 }
 
 export interface PolicyVerdictEvent extends EventBase {
@@ -145,7 +146,12 @@ export function decodeEvent(v: DataView): DatapathEvent | undefined {
     case EVENT_TRACE:
       return {
         type: 'trace',
-        observationPoint: subtype === TRACE_FROM_ENDPOINT ? 'from-endpoint' : 'to-endpoint',
+        observationPoint:
+          subtype === TRACE_FROM_ENDPOINT
+            ? 'from-endpoint'
+            : subtype === TRACE_TO_PROXY
+              ? 'to-proxy'
+              : 'to-endpoint',
         endpointId,
         ifindex,
         timestampNs,
