@@ -120,10 +120,17 @@ describe('services through the eBPF load balancer, live', { skip: !root && 'need
     await h.cleanup();
   });
 
-  it('needs no iptables NAT: the host namespace has no rules at all', () => {
-    const rules = execFileSync('ip', ['netns', 'exec', h.hostNetns, 'iptables-save'], { encoding: 'utf8' });
+  it('needs no iptables NAT: no nat rule, and no DNAT or REJECT anywhere in the host namespace', () => {
+    const nat = execFileSync('ip', ['netns', 'exec', h.hostNetns, 'iptables-save', '-t', 'nat'], {
+      encoding: 'utf8',
+    });
     assert.deepEqual(
-      rules.split('\n').filter((l) => l.startsWith('-A')),
+      nat.split('\n').filter((l) => l.startsWith('-A')),
+      [],
+    );
+    const all = execFileSync('ip', ['netns', 'exec', h.hostNetns, 'iptables-save'], { encoding: 'utf8' });
+    assert.deepEqual(
+      all.split('\n').filter((l) => /-j (DNAT|SNAT|MASQUERADE|REJECT)\b/.test(l)),
       [],
     );
   });
