@@ -26,6 +26,7 @@ const allowed = {
   'cluster/world': ['cluster/store', 'cluster/dns', 'cluster/workloads', 'host', 'config', 'resources', 'net'],
   datapath: ['policy', 'identity', 'ipcache', 'net', 'labels'],
   endpoints: ['datapath', 'policy', 'net', 'identity'],
+  services: ['datapath', 'resources', 'net'],
   flow: ['api', 'datapath', 'identity', 'labels', 'monitor', 'net', 'policy'],
   monitor: ['datapath'],
   metrics: ['api', 'flow'],
@@ -33,8 +34,8 @@ const allowed = {
   insight: ['api', 'flow', 'policy', 'resources', 'labels', 'identity', 'net'],
   'ui-server': ['api', 'flow', 'resources', 'insight', 'identity'],
   proxy: ['fqdn', 'kafka', 'flow', 'policy', 'resources', 'labels', 'identity', 'ipcache', 'net', 'datapath', 'config'],
-  agent: ['ui-server', 'insight', 'fqdn', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'cluster/world', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
-  cli: ['ui-server', 'fqdn', 'kafka', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe', 'cni'],
+  agent: ['services', 'ui-server', 'insight', 'fqdn', 'proxy', 'flow', 'monitor', 'metrics', 'policylog', 'endpoints', 'config', 'host', 'resources', 'cluster/store', 'cluster/controllers', 'api', 'cni', 'cluster/runtime', 'cluster/dns', 'cluster/workloads', 'cluster/world', 'policy', 'identity', 'ipcache', 'labels', 'net', 'datapath', 'cluster/probe'],
+  cli: ['services', 'ui-server', 'fqdn', 'kafka', 'flow', 'datapath', 'policy', 'resources', 'identity', 'labels', 'net', 'ipcache', 'config', 'host', 'api', 'cluster/store', 'cluster/runtime', 'cluster/probe', 'cni'],
 };
 
 // src/cluster groups the embedded cluster's folders; each of them is a folder of its own here.

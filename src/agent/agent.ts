@@ -12,14 +12,23 @@ import { type CniServer, porinCniBinary } from '../cni/index.js';
 import { type ClusterConfig, paths } from '../config/cluster-config.js';
 import { LxcDatapath } from '../datapath/index.js';
 import { EndpointManager, sweepConntrack } from '../endpoints/index.js';
-import { ensureBpffs, ensureHostNetwork, ensureProxyRouting, sweepCluster } from '../host/index.js';
+import {
+  ensureBpffs,
+  ensureHostNetwork,
+  ensureProxyRouting,
+  netnsPath,
+  sweepCluster,
+  worldNetwork,
+} from '../host/index.js';
 import { FileIdentityStore } from '../identity/index.js';
 import { WORLD_DNS_ADDRESS } from '../net/documentation-ranges.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { EndpointSlice, Pod, Service } from '../resources/index.js';
+import { EXTERNAL_HOST_RANGES } from '../services/index.js';
 import { clusterDefaults, hostAddress } from './cluster-defaults.js';
 import { cniPort, startCniServer } from './cni-port.js';
 import { registerDebugRoutes } from './debug-routes.js';
+import { deviceAddresses } from './device-addresses.js';
 import { EventRecorder } from './event-recorder.js';
 import { FlowAuditor } from './flow-auditor.js';
 import { FlowPipeline } from './flow-pipeline.js';
@@ -31,15 +40,16 @@ import {
   datapathCheck,
   dnsCheck,
   type HealthCheck,
+  lbCheck,
   policyCheck,
   runHealthChecks,
-  serviceNatCheck,
   storeCheck,
 } from './health-checks.js';
 import { L7Proxy } from './l7-proxy.js';
+import { registerLbRoutes } from './lb-routes.js';
+import { LoadBalancer } from './load-balancer.js';
 import { PolicySync } from './policy-sync.js';
 import { proxyComponent, registerProxyRoutes } from './proxy-routes.js';
-import { ServiceNatSync } from './service-nat-sync.js';
 import { registerInsight, startAgentUi } from './ui-wiring.js';
 
 export class Agent {
@@ -49,7 +59,7 @@ export class Agent {
   private cniServer: CniServer | undefined;
   private controllers!: ControllerManager;
   private dns!: ClusterDnsServer;
-  private nat!: ServiceNatSync;
+  lb: LoadBalancer | undefined;
   private api!: ApiServer;
   private flows: FlowPipeline | undefined;
   private ui: { close(): Promise<void> } | undefined;
@@ -91,7 +101,7 @@ export class Agent {
     this.store = await FileObjectStore.open(p.store);
     await this.store.apply(clusterDefaults(c));
 
-    this.controllers = new ControllerManager(this.store);
+    this.controllers = new ControllerManager(this.store, { lbPool: c.lbPool });
     this.controllers.start();
 
     // The outside world first: cluster DNS forwards names outside the zone to the world's DNS server.
@@ -106,21 +116,14 @@ export class Agent {
       await this.world.start();
     }
     this.dns = new ClusterDnsServer({
-      address: c.dnsServiceIP,
+      address: c.dnsBackendIP,
+      nameserverAddresses: [c.dnsServiceIP],
       port: 53,
       zone: c.dnsZone,
       upstreams: c.upstreamDns.length > 0 || !c.world ? [...c.upstreamDns] : [WORLD_DNS_ADDRESS],
     });
     await this.dns.start();
 
-    this.nat = new ServiceNatSync(
-      async () => ({
-        services: (await this.store.list('Service')).items as Service[],
-        slices: (await this.store.list('EndpointSlice')).items as EndpointSlice[],
-      }),
-      new Set([c.dnsServiceIP]),
-      (m) => this.error(m),
-    );
     const refreshDns = () => {
       if (this.dnsTimer) return;
       this.dnsTimer = setTimeout(async () => {
@@ -140,7 +143,6 @@ export class Agent {
     for (const kind of ['Service', 'EndpointSlice'] as const) {
       this.unwatch.push(
         this.store.watch({ kind }, undefined, () => {
-          this.nat.trigger();
           refreshDns();
         }),
       );
@@ -225,6 +227,29 @@ export class Agent {
     });
     this.fqdn.start();
 
+    // Services: the eBPF load balancer (socket LB for pods and the host, packet LB on lbDevices) is
+    // in place before any pod starts, so a pod's first connection to a ClusterIP is already translated.
+    if (this.datapath) {
+      const hostIP = c.nodeAddress ?? hostAddress();
+      // Traffic from outside comes in on the configured devices, and from the world on its veth.
+      const worldIf = this.world ? worldNetwork({ prefix: c.prefix, tables: [] }).hostIf : undefined;
+      const lbDevices = [...c.lbDevices, ...(worldIf && !c.lbDevices.includes(worldIf) ? [worldIf] : [])];
+      this.lb = await LoadBalancer.start({
+        store: this.store,
+        pinDir: c.pinDir,
+        cgroupPath: c.cgroupDir,
+        hostNetns: c.hostNetns ? netnsPath(c.hostNetns) : null,
+        nodeName: c.nodeName,
+        nodeAddresses: [...(hostIP ? [hostIP] : []), ...deviceAddresses(lbDevices)],
+        externalDevices: lbDevices,
+        algorithm: c.lbAlgorithm,
+        maglevTableSize: c.maglevTableSize,
+        // Host safety: backends only inside the cluster, the node itself and the test world's ranges.
+        backendRanges: [c.clusterCIDR, ...EXTERNAL_HOST_RANGES, ...(hostIP ? [hostIP] : [])],
+        log: (m) => this.error(m),
+      });
+    } else this.log('datapath disabled: services are not load balanced');
+
     const hostIP = hostAddress();
     // Before the runtime: every CNI call it makes comes back here through the thin plugin.
     this.cniServer = await startCniServer(c, (m) => this.log(m));
@@ -242,8 +267,14 @@ export class Agent {
         }
       },
       log: (m) => this.log(m),
-      sandboxReady: (pod, rec) => this.policy.sandboxReady(pod, rec),
-      sandboxGone: (rec) => this.policy.sandboxGone(rec),
+      sandboxReady: (pod, rec) => {
+        this.lb?.sandboxReady(rec.uid, netnsPath(rec.netns));
+        return this.policy.sandboxReady(pod, rec);
+      },
+      sandboxGone: (rec) => {
+        this.lb?.sandboxGone(rec.uid);
+        return this.policy.sandboxGone(rec);
+      },
       stateDir: c.stateDir,
       runDir: c.runDir,
       ...(hostIP ? { hostIP } : {}),
@@ -251,6 +282,7 @@ export class Agent {
     this.runtime.start();
     const pods = (await this.store.list('Pod')).items as Pod[];
     await this.runtime.resync(pods);
+    this.lb?.finishNetnsResync();
     for (const pod of pods) this.podSpecs.set(pod.metadata.uid!, JSON.stringify(pod.spec));
     this.unwatch.push(
       this.store.watch({ kind: 'Pod' }, undefined, (ev) => {
@@ -292,6 +324,7 @@ export class Agent {
       });
       return { accepted: true };
     });
+    registerLbRoutes(this.api, () => this.lb);
     this.fqdn.routes(this.api);
     registerDebugRoutes(this.api, {
       // The barrier `porin apply` waits for: the kernel holds the change and, with L7 rules, the proxy too.
@@ -308,6 +341,7 @@ export class Agent {
       this.endpoints,
       this.store,
       auditor,
+      () => this.lb?.sync.index,
     );
     await this.flows.start(this.api);
     await this.l7?.start(this.policy.appliedRevision);
@@ -327,7 +361,6 @@ export class Agent {
     this.timers.push(setInterval(gauges, 5000));
     await this.api.listen();
     this.ui = await startAgentUi(c, p.socket, (m) => this.log(m));
-    this.nat.trigger();
     refreshDns();
     this.log(`agent ${process.pid} ready: node ${c.nodeName}, pod CIDR ${c.podCIDR}, DNS ${c.dnsServiceIP}`);
   }
@@ -349,7 +382,7 @@ export class Agent {
           () => this.runtime.list().length,
         ),
       ],
-      ['service-nat', serviceNatCheck()],
+      ['load-balancer', lbCheck(() => this.lb)],
       [
         'datapath',
         datapathCheck(c.pinDir, this.endpoints, () =>
@@ -400,7 +433,7 @@ export class Agent {
     await this.api?.close();
     await this.flows?.stop();
     for (const u of this.unwatch.splice(0)) u();
-    this.nat?.stop();
+    this.lb?.stop();
     this.policy?.stop();
     this.fqdn?.stop();
     this.world?.stop();

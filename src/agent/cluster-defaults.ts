@@ -1,4 +1,4 @@
-// Objects every cluster has: the default and kube-system namespaces, this node, the kube-dns Service and its endpoints.
+// Objects every cluster has: the default and kube-system namespaces, this node, the kube-dns service and its endpoints.
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { runSync } from '../host/index.js';
 import type { Resource } from '../resources/index.js';
@@ -58,9 +58,9 @@ export function clusterDefaults(c: ClusterConfig): Resource[] {
         ],
       },
     },
+    // The cluster DNS server is kube-dns's one backend, as CoreDNS pods would be: the load balancer
+    // translates the ClusterIP to it like any other service (no special case in the datapath).
     {
-      // The cluster DNS server runs on the host at the ClusterIP; policy sees it as the kube-dns pod
-      // `kube-system/porin-dns` (PolicySync's dnsEndpoint), so Cilium's canonical DNS rule selects it unchanged.
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
       metadata: {
@@ -74,7 +74,7 @@ export function clusterDefaults(c: ClusterConfig): Resource[] {
       addressType: 'IPv4',
       endpoints: [
         {
-          addresses: [c.dnsServiceIP],
+          addresses: [c.dnsBackendIP],
           conditions: { ready: true, serving: true, terminating: false },
           nodeName: c.nodeName,
           targetRef: { kind: 'Pod', namespace: 'kube-system', name: 'porin-dns' },

@@ -1,9 +1,13 @@
 // The agent's FlowContext: endpoints, identities, rule cookies and default-deny policies for flow enrichment.
 import type { EndpointManager } from '../endpoints/index.js';
+import type { Service as FlowService } from '../flow/flow.js';
 import type { EndpointInfo, FlowContext } from '../flow/flow-context.js';
 import { parseIP } from '../net/cidr.js';
 import type { Endpoint, PolicyEngine } from '../policy/index.js';
 import type { Direction, PolicyRef, RuleOrigin } from '../policy/rule.js';
+
+/** Where flows learn which service an address:port belongs to (the load balancer's index, once running). */
+export type ServiceLookup = () => { lookup(ip: string, port: number): FlowService | undefined } | undefined;
 
 export class AgentFlowContext implements FlowContext {
   /** Built once per (endpoint, identity): the builder caches what it derives by object identity. */
@@ -13,7 +17,15 @@ export class AgentFlowContext implements FlowContext {
     private readonly engine: PolicyEngine,
     private readonly endpoints: EndpointManager | undefined,
     private readonly cluster: string,
+    /** The load balancer's address → service index (frontends, then backends), when it runs. */
+    private readonly services?: () =>
+      | { lookup(ip: string, port: number): FlowService | undefined }
+      | undefined,
   ) {}
+
+  serviceByAddr(ip: string, port: number): FlowService | undefined {
+    return this.services?.()?.lookup(ip, port);
+  }
 
   private info(ep: Endpoint, id?: number): EndpointInfo {
     const k = `${ep.key}|${ep.identity.id}|${id ?? 0}`;

@@ -18,7 +18,7 @@ import { Monitor } from '../monitor/monitor.js';
 import type { PolicyEngine } from '../policy/index.js';
 import { PolicyLogger, parseNetworkLogging } from '../policylog/index.js';
 import type { FlowAuditor } from './flow-auditor.js';
-import { AgentFlowContext } from './flow-context.js';
+import { AgentFlowContext, type ServiceLookup } from './flow-context.js';
 
 /**
  * Network-policy logging configuration: `$PORIN_STATE_DIR/network-logging.yaml` (a GKE `NetworkLogging`
@@ -54,8 +54,9 @@ export class FlowPipeline {
     endpoints: EndpointManager | undefined,
     objects: ObjectStore,
     auditor: FlowAuditor | undefined,
+    services?: ServiceLookup,
   ) {
-    const context = new AgentFlowContext(engine, endpoints, config.clusterName);
+    const context = new AgentFlowContext(engine, endpoints, config.clusterName, services);
     this.context = context;
     this.nodeName = config.nodeName;
     // Annotations for delegated logging come from the objects the engine already holds.
@@ -114,10 +115,11 @@ export class FlowPipeline {
     endpoints: EndpointManager | undefined,
     objects: ObjectStore,
     auditor?: FlowAuditor,
+    services?: ServiceLookup,
   ): Promise<FlowPipeline> {
     mkdirSync(join(config.stateDir, 'logs'), { recursive: true });
     const store = FlowStore.open({ path: join(config.stateDir, 'flows.db') });
-    return new FlowPipeline(config, datapath, store, engine, endpoints, objects, auditor);
+    return new FlowPipeline(config, datapath, store, engine, endpoints, objects, auditor, services);
   }
 
   /** L7 events from the proxy → flows (ring, store, `porin observe`, metrics, policy log). */

@@ -5,7 +5,6 @@ import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import dnsPacket from 'dns-packet';
 import type { ObjectStore } from '../cluster/store/index.js';
 import type { EndpointManager } from '../endpoints/index.js';
-import { runSync } from '../host/index.js';
 
 export interface ComponentHealth {
   name: string;
@@ -105,22 +104,14 @@ export function cniCheck(
   };
 }
 
-/** The NAT chain that translates ClusterIPs exists and is jumped to (until the eBPF load balancer). */
-export function serviceNatCheck(): HealthCheck {
-  return async () => {
-    const rules = runSync(['iptables', '-t', 'nat', '-S'], { allowFail: true });
-    const chain = rules.includes('-N PORIN-SERVICES');
-    const jumps = ['PREROUTING', 'OUTPUT'].filter((h) => rules.includes(`-A ${h} -j PORIN-SERVICES`));
-    const services = (rules.match(/^-A PORIN-SERVICES /gm) ?? []).length;
-    const ok = chain && jumps.length === 2;
-    return {
-      name: 'service-nat',
-      ok,
-      message: ok
-        ? `iptables PORIN-SERVICES: ${services} service port(s) (until the eBPF load balancer)`
-        : `iptables chain PORIN-SERVICES ${chain ? `is not jumped to from ${['PREROUTING', 'OUTPUT'].filter((h) => !jumps.includes(h)).join(', ')}` : 'is missing'}`,
+/** The load balancer's hooks are attached (asked of the kernel) and its maps hold what it wrote. */
+export function lbCheck(lb: () => { health(): ComponentHealth } | undefined): HealthCheck {
+  return async () =>
+    lb()?.health() ?? {
+      name: 'load-balancer',
+      ok: false,
+      message: 'disabled with the datapath (PORIN_DATAPATH=off): services are not load balanced',
     };
-  };
 }
 
 /** The maps are pinned and every endpoint's veth still runs Porin's programs (asked of the kernel). */

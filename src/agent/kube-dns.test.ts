@@ -37,13 +37,13 @@ function engine(): PolicyEngine {
 }
 
 describe('kube-dns as policies see it', () => {
-  it('the defaults hold the kube-dns Service and a valid EndpointSlice at the ClusterIP', () => {
+  it('the defaults hold the kube-dns Service and a valid EndpointSlice at the DNS backend address', () => {
     const objs = clusterDefaults(config);
     const svc = objs.find((o) => o.kind === 'Service' && o.metadata.name === 'kube-dns');
     assert.equal(svc?.metadata.namespace, 'kube-system');
     const slice = objs.find((o) => o.kind === 'EndpointSlice') as EndpointSlice;
     assert.equal(slice.metadata.labels?.['kubernetes.io/service-name'], 'kube-dns');
-    assert.deepEqual(slice.endpoints[0]?.addresses, [config.dnsServiceIP]);
+    assert.deepEqual(slice.endpoints[0]?.addresses, [config.dnsBackendIP]);
     for (const o of objs) {
       const r = validateResource(o, { source: { file: 'defaults', document: 1 }, namespace: 'default' });
       assert.deepEqual(
@@ -58,8 +58,8 @@ describe('kube-dns as policies see it', () => {
     const e = engine();
     const dns = e.endpoint('kube-system/porin-dns');
     assert.ok(dns?.labels.has('k8s-app'));
-    const remote = e.remoteForIP(config.dnsServiceIP);
-    assert.equal(remote.identity, dns?.identity.id, 'the ClusterIP carries the kube-dns identity');
+    const remote = e.remoteForIP(config.dnsBackendIP);
+    assert.equal(remote.identity, dns?.identity.id, 'the backend address carries the kube-dns identity');
     for (const proto of ['UDP', 'TCP'] as const) {
       const d = e.policyOf('default/client').egress.decide(remote, PROTOCOL_NUMBER[proto], 53);
       assert.equal(d.verdict, 'redirected', proto);
@@ -81,7 +81,7 @@ describe('kube-dns as policies see it', () => {
 
   it('the DNS proxy judge forwards the client queries to cluster DNS and refuses unknown sources', () => {
     const judge = engineDnsJudge(engine());
-    const dst = { address: config.dnsServiceIP, port: 53 };
+    const dst = { address: config.dnsBackendIP, port: 53 };
     const v = judge(
       { type: 'dns', query: 'api.github.com', qtype: 'A', transport: 'udp' },
       { address: '10.244.0.7', port: 40000 },
@@ -108,7 +108,7 @@ describe('kube-dns as policies see it', () => {
       }),
     );
     assert.equal(
-      e.policyOf('default/client').egress.decide(e.remoteForIP(config.dnsServiceIP), PROTOCOL_NUMBER.TCP, 80)
+      e.policyOf('default/client').egress.decide(e.remoteForIP(config.dnsBackendIP), PROTOCOL_NUMBER.TCP, 80)
         .verdict,
       'allowed',
     );

@@ -9,7 +9,7 @@ import type { ChangeSummary, PolicyEngine } from '../policy/index.js';
 import { isAuditMode } from '../policylog/index.js';
 import type { Pod, Resource } from '../resources/index.js';
 
-/** The cluster DNS server runs on the host but stands in policy as the kube-dns pods would. */
+/** The cluster DNS server runs on the host, at kube-dns's backend address, and stands in policy as its pod. */
 export function dnsEndpoint(c: ClusterConfig): Pod {
   return {
     apiVersion: 'v1',
@@ -31,7 +31,7 @@ export function dnsEndpoint(c: ClusterConfig): Pod {
         },
       ],
     },
-    status: { podIP: c.dnsServiceIP, phase: 'Running' },
+    status: { podIP: c.dnsBackendIP, phase: 'Running' },
   };
 }
 

@@ -141,6 +141,40 @@ describe('ApiServer', () => {
     assert.equal(await ctx.client.get('Pod', 'default', 'ok'), undefined);
   });
 
+  test('a Service whose node port or external IP another Service holds is refused with the field path', async () => {
+    const svc = (name: string, spec: Record<string, unknown>) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30007 }], ...spec },
+    });
+    await ctx.client.apply([svc('np1', { externalIPs: ['203.0.113.9'] })]);
+    await assert.rejects(ctx.client.apply([svc('np2', {})]), (e: unknown) => {
+      assert.ok(e instanceof ApiError && e.code === 'PORIN_ERR_INVALID');
+      assert.match(
+        e.message,
+        /objects\[0\]\.spec\.ports\[0\]\.nodePort: 30007: provided port is already allocated \(Service default\/np1\)/,
+      );
+      return true;
+    });
+    await assert.rejects(
+      ctx.client.apply([
+        svc('np3', { type: 'ClusterIP', ports: [{ port: 80 }], externalIPs: ['203.0.113.9'] }),
+      ]),
+      /objects\[0\]\.spec\.externalIPs\[0\]: 203\.0\.113\.9:80\/TCP is already used by Service default\/np1/,
+    );
+    // Re-applying the holder itself is fine; two clashing services in one batch are not.
+    await ctx.client.apply([svc('np1', { externalIPs: ['203.0.113.9'] })]);
+    await assert.rejects(
+      ctx.client.apply([
+        svc('x1', { ports: [{ port: 80, nodePort: 30008 }] }),
+        svc('x2', { ports: [{ port: 81, nodePort: 30008 }] }),
+      ]),
+      /objects\[1\]\.spec\.ports\[0\]\.nodePort/,
+    );
+    assert.equal(await ctx.client.get('Service', 'default', 'x1'), undefined);
+  });
+
   test('apply returns warnings, and lets the store name objects that only have generateName', async () => {
     const slice = {
       apiVersion: 'discovery.k8s.io/v1',

@@ -1,7 +1,14 @@
 // Object routes: list, get, apply (validated, all or nothing) and delete, over an ObjectStore.
 
 import { isNamespacedKind, type ObjectRef, type ObjectStore } from '../cluster/store/index.js';
-import { type Resource, type ResourceKind, SUPPORTED_KINDS, validateResource } from '../resources/index.js';
+import {
+  type Resource,
+  type ResourceKind,
+  type Service,
+  SUPPORTED_KINDS,
+  serviceClashes,
+  validateResource,
+} from '../resources/index.js';
 import { ApiError } from './api-error.js';
 import {
   type ApplyResponse,
@@ -44,6 +51,7 @@ export function registerObjectRoutes(server: RouteTable, store: ObjectStore): vo
     }
     const namespace = typeof body.namespace === 'string' && body.namespace ? body.namespace : 'default';
     const { objects, errors, warnings } = validateBatch(body.objects, namespace);
+    if (errors.length === 0) errors.push(...(await clashes(store, objects)));
     if (errors.length > 0) {
       const first = errors[0]!;
       const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
@@ -131,6 +139,32 @@ function validateBatch(
     objects.push(r.object);
   });
   return { objects, errors, warnings };
+}
+
+/** Services of the batch against each other and the stored ones: node ports and external IPs. */
+async function clashes(store: ObjectStore, objects: Resource[]): Promise<IssueJson[]> {
+  const batch = objects.filter((o): o is Service => o.kind === 'Service');
+  if (batch.length === 0) return [];
+  const stored = (await store.list('Service')).items as Service[];
+  const key = (s: Service) => `${s.metadata.namespace ?? 'default'}/${s.metadata.name}`;
+  const out: IssueJson[] = [];
+  batch.forEach((svc) => {
+    const i = objects.indexOf(svc);
+    const others = [
+      ...stored.filter((s) => !batch.some((b) => key(b) === key(s))),
+      ...batch.slice(0, batch.indexOf(svc)),
+    ];
+    for (const c of serviceClashes(svc, others))
+      out.push({
+        severity: 'error',
+        file: 'request',
+        document: i + 1,
+        object: `Service ${key(svc)}`,
+        path: `objects[${i}].${c.path}`,
+        message: c.message,
+      });
+  });
+  return out;
 }
 
 function generatedName(value: unknown): { metadata: Record<string, unknown>; standIn: string } | undefined {

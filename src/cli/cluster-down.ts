@@ -59,7 +59,7 @@ export async function clusterDown(args: string[], out: Out): Promise<number> {
     ? 'every Porin cluster on this machine is down'
     : `${describe(c.hostNetns)} is down`;
   out.write(
-    `${paint(out, 'green', '✓')} ${what}${leftovers(report)}; routes, rules, NAT chains, pins${keep ? '' : ' and state'} removed\n`,
+    `${paint(out, 'green', '✓')} ${what}${leftovers(report)}; routes, rules, pins (the load balancer's hooks with them)${keep ? '' : ' and state'} removed\n`,
   );
   return 0;
 }

@@ -64,7 +64,7 @@ export async function clusterStatus(args: string[], out: Out): Promise<number> {
     return status ? 0 : 1;
   }
   const ok = (b: boolean) => (b ? paint(out, 'green', 'OK') : paint(out, 'red', 'error'));
-  const row = (k: string, v: string) => out.write(`${k.padEnd(16)}${v}\n`);
+  const row = (k: string, v: string) => out.write(`${k.padEnd(15)} ${v}\n`);
   row(
     'Agent:',
     status ? `${ok(true)}   pid ${status.pid}, up ${age(status.startedAt)}` : `${ok(false)}   ${error}`,

@@ -3,6 +3,7 @@ import { clusterConfig } from '../config/cluster-config.js';
 import { protocolName } from '../policy/index.js';
 import { CliError } from './cli-error.js';
 import { agentClient, requireRoot } from './cluster-client.js';
+import { bpfLbList } from './lb-commands.js';
 import { type Out, paint, table } from './output.js';
 import { COMMON_OPTIONS, outputFormat, parseFlags } from './parse-flags.js';
 
@@ -190,11 +191,13 @@ async function bpfIpcacheList(args: string[], out: Out): Promise<number> {
 }
 
 export async function bpfCommand(args: string[], out: Out): Promise<number> {
-  const usage = 'usage: porin bpf policy get POD | porin bpf ct list | porin bpf ipcache list';
+  const usage =
+    'usage: porin bpf policy get POD | porin bpf ct list | porin bpf ipcache list | porin bpf lb list';
   const [group, verb, ...rest] = args;
   requireRoot('porin bpf');
   if (group === 'policy' && verb === 'get') return bpfPolicyGet(rest, out);
   if (group === 'ct' && verb === 'list') return bpfCtList(rest, out);
   if (group === 'ipcache' && verb === 'list') return bpfIpcacheList(rest, out);
+  if (group === 'lb' && verb === 'list') return bpfLbList(rest, out);
   throw new CliError(usage);
 }

@@ -14,6 +14,7 @@ import { clusterStatus } from './cluster-status.js';
 import { clusterUp } from './cluster-up.js';
 import { bpfCommand, endpointCommand } from './debug-commands.js';
 import { fqdnCommand } from './fqdn-cache.js';
+import { serviceCommand } from './lb-commands.js';
 import { observeCommand } from './observe.js';
 import { type Out, paint, stdoutOut } from './output.js';
 import { policyGet } from './policy-get.js';
@@ -55,7 +56,11 @@ Datapath (root):
   bpf policy get POD            the policy map entries of a pod, with the rules behind each
   bpf ct list                   connection tracking entries
   bpf ipcache list              address/prefix → identity
+  bpf lb list                   load-balancer map entries (frontends, slots, backends, Maglev tables)
   fqdn cache list               DNS names and addresses learned by the DNS proxy, per endpoint (-o json)
+
+Services (root):
+  service list [-o wide|json]   frontends and their backends with state, read from the LB maps
 
 Clusters: one per machine by default (its host is the machine's network namespace). Add
   --host-netns NAME (or set PORIN_HOST_NETNS) to any cluster command to run or use an isolated cluster
@@ -118,6 +123,7 @@ const CLUSTER: Record<string, Command> = {
   endpoint: endpointCommand,
   observe: observeCommand,
   bpf: bpfCommand,
+  service: serviceCommand,
   fqdn: fqdnCommand,
   'cni-server': (args) => serveCni(args, { defaultSocket: join(clusterConfig().runDir, 'cni.sock') }),
   ui: uiCommand,

@@ -39,6 +39,12 @@ export interface ClusterConfig extends ClusterPlacement {
   readonly podCIDR: string;
   readonly serviceCIDR: string;
   readonly dnsServiceIP: string;
+  /**
+   * Where the cluster DNS server listens: the node's router address (the first of its pod CIDR, which IPAM
+   * never hands out, like Cilium's cilium_host address). It is the kube-dns Service's backend; pods and the
+   * host reach it through the ClusterIP, translated by the load balancer like any other service.
+   */
+  readonly dnsBackendIP: string;
   readonly dnsZone: string;
   /** Routing table (and rule preference) for pod-sourced traffic; ends in a blackhole. */
   readonly routeTable: number;
@@ -53,6 +59,14 @@ export interface ClusterConfig extends ClusterPlacement {
   readonly policyMapMax: number;
   /** Prometheus metrics port on 127.0.0.1 (0 = none). */
   readonly metricsPort: number;
+  /** Host devices carrying traffic from outside: the packet load balancer (NodePort, LoadBalancer IPs) attaches there. */
+  readonly lbDevices: readonly string[];
+  /** LoadBalancer addresses come from this prefix (LB-IPAM); a documentation range by default. */
+  readonly lbPool: string;
+  /** Backend selection of services without a `service.cilium.io/lb-algorithm` annotation. */
+  readonly lbAlgorithm: 'random' | 'maglev';
+  /** Maglev lookup-table size M (a prime, Cilium's list; default 16381). */
+  readonly maglevTableSize: number;
   /** The web UI's port on 127.0.0.1, served by the agent of the machine's own cluster (0 = none). */
   readonly uiPort: number;
   /** The outside world (ExternalHost objects in a namespace of the cluster's own): PORIN_WORLD=on|off. */
@@ -105,6 +119,13 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   return n;
 }
 
+function algorithmEnv(env: NodeJS.ProcessEnv): 'random' | 'maglev' {
+  const v = env.PORIN_LB_ALGORITHM ?? 'random';
+  if (v !== 'random' && v !== 'maglev')
+    throw new ConfigError(`PORIN_LB_ALGORITHM="${v}": expected random or maglev`);
+  return v;
+}
+
 /** The only reader of Porin's environment variables. */
 export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConfig {
   const nodeIP = env.PORIN_NODE_IP;
@@ -123,6 +144,7 @@ export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConf
     podCIDR: '10.244.0.0/24',
     serviceCIDR: '10.96.0.0/16',
     dnsServiceIP: '10.96.0.10',
+    dnsBackendIP: '10.244.0.1',
     dnsZone: 'cluster.local',
     routeTable: 2004,
     gateway: '169.254.1.1',
@@ -131,6 +153,10 @@ export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConf
     datapath: env.PORIN_DATAPATH !== 'off',
     policyMapMax: intEnv(env, 'PORIN_POLICY_MAP_MAX', 0),
     metricsPort: intEnv(env, 'PORIN_METRICS_PORT', 9965),
+    lbDevices: Object.freeze((env.PORIN_LB_DEVICES ?? '').split(',').filter(Boolean)),
+    lbPool: env.PORIN_LB_POOL ?? '192.0.2.128/25',
+    lbAlgorithm: algorithmEnv(env),
+    maglevTableSize: intEnv(env, 'PORIN_MAGLEV_TABLE_SIZE', 16381),
     uiPort: intEnv(env, 'PORIN_UI_PORT', 12000),
     // On for clusters in a private host namespace; the machine's own cluster gets it only with PORIN_WORLD=on
     // (its routes would go into the machine's routing tables).

@@ -9,9 +9,12 @@ import {
   mapFd,
   mapInfo,
   mapInitialValue,
+  mapInnerMap,
+  mapReuseFd,
   mapSetInitialValue,
   mapSetMaxEntries,
   mapSetPinPath,
+  mapSetValueSize,
   type ObjectHandle,
   objectBtfRaw,
   objectClose,
@@ -21,6 +24,7 @@ import {
   objectMaps,
   objectOpen,
   objectPrograms,
+  type ProgramHandle,
   programFd,
   programName,
   progTestRun,
@@ -36,6 +40,10 @@ export interface OpenOptions {
   pinDir?: string;
   /** max_entries overrides by map name, applied before load. */
   maxEntries?: Readonly<Record<string, number>>;
+  /** Value sizes of map-in-map inner templates, by outer map name (e.g. the Maglev table size). */
+  innerValueSizes?: Readonly<Record<string, number>>;
+  /** Maps taken from another loaded object by fd instead of created (objects sharing maps). */
+  reuseMaps?: Readonly<Record<string, number>>;
 }
 
 /** Size of struct __sk_buff (uapi), the context BPF_PROG_TEST_RUN accepts for tc programs. */
@@ -91,6 +99,12 @@ export class BpfObject implements Disposable {
     const obj = new BpfObject(path, objectOpen(path));
     try {
       for (const [name, n] of Object.entries(opts.maxEntries ?? {})) mapSetMaxEntries(obj.findMap(name), n);
+      for (const [name, size] of Object.entries(opts.innerValueSizes ?? {})) {
+        const inner = mapInnerMap(obj.findMap(name));
+        if (inner === null) throw new MissingError('map', `${name} (inner)`, path);
+        mapSetValueSize(inner, size);
+      }
+      for (const [name, fd] of Object.entries(opts.reuseMaps ?? {})) mapReuseFd(obj.findMap(name), fd);
       if (opts.pinDir !== undefined) {
         mkdirSync(opts.pinDir, { recursive: true });
         for (const m of objectMaps(obj.live())) {
@@ -208,6 +222,13 @@ export class BpfObject implements Disposable {
   /** The fd of a loaded map (for ring buffers and other untyped uses). */
   mapFd(name: string): number {
     return mapFd(this.findMap(name));
+  }
+
+  /** The libbpf handle of a program (for cgroup links, which attach by handle); datapath-internal. */
+  programHandle(name: string): ProgramHandle {
+    const p = objectFindProgram(this.live(), name);
+    if (p === null) throw new MissingError('program', name, this.path);
+    return p;
   }
 
   program(name: string): BpfProgram {

@@ -17,6 +17,7 @@ koffi.opaque('bpf_map');
 koffi.opaque('bpf_program');
 koffi.opaque('btf');
 koffi.opaque('ring_buffer');
+koffi.opaque('bpf_link');
 
 /** struct bpf_tc_hook (libbpf.h): sz, ifindex, attach_point, parent; `size_t :0` pads it to 24 bytes. */
 const TcHook = koffi.struct('bpf_tc_hook', {
@@ -119,6 +120,21 @@ const f = {
   ring_buffer_consume: lib.func('int ring_buffer__consume(ring_buffer *rb)'),
   ring_buffer_epoll_fd: lib.func('int ring_buffer__epoll_fd(const ring_buffer *rb)'),
   ring_buffer_free: lib.func('void ring_buffer__free(ring_buffer *rb)'),
+  attach_cgroup: lib.func('bpf_link *bpf_program__attach_cgroup(const bpf_program *prog, int cgroup_fd)'),
+  link_open: lib.func('bpf_link *bpf_link__open(const char *path)'),
+  link_fd: lib.func('int bpf_link__fd(const bpf_link *link)'),
+  link_pin: lib.func('int bpf_link__pin(bpf_link *link, const char *path)'),
+  link_unpin: lib.func('int bpf_link__unpin(bpf_link *link)'),
+  link_update_program: lib.func('int bpf_link__update_program(bpf_link *link, bpf_program *prog)'),
+  link_detach: lib.func('int bpf_link__detach(bpf_link *link)'),
+  link_destroy: lib.func('int bpf_link__destroy(bpf_link *link)'),
+  map_reuse_fd: lib.func('int bpf_map__reuse_fd(bpf_map *map, int fd)'),
+  map_inner_map: lib.func('bpf_map *bpf_map__inner_map(bpf_map *map)'),
+  map_set_value_size: lib.func('int bpf_map__set_value_size(bpf_map *map, uint32_t size)'),
+  map_create: lib.func(
+    'int bpf_map_create(int map_type, const char *map_name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, void *opts)',
+  ),
+  map_get_fd_by_id: lib.func('int bpf_map_get_fd_by_id(uint32_t id)'),
   vsnprintf: libc.func('int vsnprintf(_Out_ uint8_t *buf, size_t size, const char *fmt, void *ap)'),
   close_fd: libc.func('int close(int fd)'),
   if_nametoindex: libc.func('unsigned int if_nametoindex(const char *ifname)'),
@@ -141,6 +157,7 @@ export type ObjectHandle = Handle<'bpf_object'>;
 export type MapHandle = Handle<'bpf_map'>;
 export type ProgramHandle = Handle<'bpf_program'>;
 export type RingBufferHandle = Handle<'ring_buffer'>;
+export type LinkHandle = Handle<'bpf_link'>;
 
 /** libbpf ≥ 1.0: an int result < 0 is -errno. */
 function check(op: string, ret: number, detail?: string): number {
@@ -415,6 +432,121 @@ export function inNetns<T>(nsPath: string, fn: () => T): T {
     if (target !== undefined) closeSync(target);
     closeSync(home);
   }
+}
+
+// ---- cgroup links, map-in-map, network-namespace cookies ----------------------------------------
+
+/** Attaches a cgroup program (its section names the hook) to the cgroup open at cgroupFd, as a link. */
+export function linkAttachCgroup(prog: ProgramHandle, cgroupFd: number): LinkHandle {
+  return checkPtr('bpf_program__attach_cgroup', f.attach_cgroup(prog, cgroupFd), f.program_name(prog));
+}
+
+/** Opens a pinned link (it stays attached while pinned, whoever holds it). */
+export function linkOpen(path: string): LinkHandle {
+  return checkPtr('bpf_link__open', f.link_open(path), path);
+}
+
+export function linkFd(link: LinkHandle): number {
+  return check('bpf_link__fd', f.link_fd(link) as number);
+}
+
+export function linkPin(link: LinkHandle, path: string): void {
+  check('bpf_link__pin', f.link_pin(link, path) as number, path);
+}
+
+export function linkUnpin(link: LinkHandle): void {
+  check('bpf_link__unpin', f.link_unpin(link) as number);
+}
+
+/** Swaps the link's program atomically (no moment without one). */
+export function linkUpdateProgram(link: LinkHandle, prog: ProgramHandle): void {
+  check('bpf_link__update_program', f.link_update_program(link, prog) as number, f.program_name(prog));
+}
+
+/** struct bpf_link_info for a cgroup link: type, id, prog_id, then the cgroup id and attach type. */
+export function linkInfo(link: LinkHandle): {
+  id: number;
+  progId: number;
+  cgroupId: bigint;
+  attachType: number;
+} {
+  const info = new Uint8Array(64);
+  const len = [info.length];
+  check('bpf_obj_get_info_by_fd', f.obj_get_info_by_fd(linkFd(link), info, len) as number, 'link');
+  const v = new DataView(info.buffer);
+  return {
+    id: v.getUint32(4, true),
+    progId: v.getUint32(8, true),
+    cgroupId: v.getBigUint64(16, true),
+    attachType: v.getUint32(24, true),
+  };
+}
+
+/** Detaches the link from its hook now, pinned or not. */
+export function linkDetach(link: LinkHandle): void {
+  check('bpf_link__detach', f.link_detach(link) as number);
+}
+
+/** Frees the handle (closes its fd); a pinned link stays attached. */
+export function linkDestroy(link: LinkHandle): void {
+  f.link_destroy(link);
+}
+
+/** Before load: use the existing map behind fd instead of creating this one (maps shared by objects). */
+export function mapReuseFd(map: MapHandle, fd: number): void {
+  check('bpf_map__reuse_fd', f.map_reuse_fd(map, fd) as number, f.map_name(map));
+}
+
+/** The template of a map-in-map's inner maps (before load), or null. */
+export function mapInnerMap(map: MapHandle): MapHandle | null {
+  return f.map_inner_map(map);
+}
+
+export function mapSetValueSize(map: MapHandle, size: number): void {
+  check('bpf_map__set_value_size', f.map_set_value_size(map, size) as number, f.map_name(map));
+}
+
+/** Creates a standalone map (e.g. a new inner map of a map-in-map); returns its fd. */
+export function mapCreate(
+  type: number,
+  name: string,
+  keySize: number,
+  valueSize: number,
+  maxEntries: number,
+): number {
+  return check(
+    'bpf_map_create',
+    f.map_create(type, name, keySize, valueSize, maxEntries, null) as number,
+    name,
+  );
+}
+
+export function mapFdById(id: number): number {
+  return check('bpf_map_get_fd_by_id', f.map_get_fd_by_id(id) as number, `map id ${id}`);
+}
+
+const SOCK_DGRAM = 2;
+const SO_NETNS_COOKIE = 71;
+
+/**
+ * The cookie of a network namespace (what bpf_get_netns_cookie returns for its sockets): a UDP socket
+ * made inside it answers getsockopt(SO_NETNS_COOKIE). nsPath null = the caller's namespace.
+ */
+export function netnsCookie(nsPath: string | null): bigint {
+  const read = () => {
+    const fd = f.socket(AF_INET, SOCK_DGRAM, 0) as number;
+    if (fd < 0) throw new BpfError('socket', koffi.errno() || 1, nsPath ?? 'current netns');
+    try {
+      const buf = new Uint8Array(8);
+      const len = [8];
+      if ((f.getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, buf, len) as number) !== 0)
+        throw new BpfError('getsockopt(SO_NETNS_COOKIE)', koffi.errno() || 1, nsPath ?? 'current netns');
+      return new DataView(buf.buffer).getBigUint64(0, true);
+    } finally {
+      f.close_fd(fd);
+    }
+  };
+  return nsPath === null ? read() : inNetns(nsPath, read);
 }
 
 // ---- tc -----------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ export function ensureHostNetwork(c: ClusterConfig): void {
   ipBatch([
     `link set ${c.hostDevice}p up`,
     `link set ${c.hostDevice} up`,
-    `addr replace ${c.dnsServiceIP}/32 dev ${c.hostDevice}`,
+    `addr replace ${c.dnsBackendIP}/32 dev ${c.hostDevice}`,
   ]);
 }
 

@@ -1,4 +1,4 @@
-// Finds and removes every host object a cluster made — processes, namespaces, links, routes, rules, NAT chains, pins.
+// Finds and removes every host object a cluster made — processes, namespaces, links, routes, rules, pins (with them the LB's cgroup links).
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BPFFS_ROOT, CGROUP_ROOT, type ClusterConfig, clusterConfig } from '../config/cluster-config.js';
@@ -6,7 +6,6 @@ import { namedNamespaces, netnsExists, removeClusterCgroup } from './host-namesp
 import { teardownHostNetwork } from './host-network.js';
 import { teardownProxyRouting } from './proxy-routing.js';
 import { ipBatch, runSync } from './run-command.js';
-import { flushServiceNat } from './service-nat.js';
 import { worldNetnsName } from './world-network.js';
 
 export interface SweepReport {
@@ -68,8 +67,8 @@ function deleteNamespace(ns: string, report: SweepReport): void {
 
 /**
  * Removes one cluster's objects, and only its own: the processes it recorded or that run in its
- * namespaces, its pod namespaces, then either its private host namespace (with every link, route, rule
- * and iptables chain inside) or, for the machine's own cluster, those objects on the machine; then its
+ * namespaces, its pod namespaces, then either its private host namespace (with every link, route and
+ * rule inside) or, for the machine's own cluster, those objects on the machine; then its
  * pins, run directory and cgroup. Works with or without a live agent.
  */
 export async function sweepCluster(c: ClusterConfig): Promise<SweepReport> {
@@ -101,7 +100,6 @@ export async function sweepCluster(c: ClusterConfig): Promise<SweepReport> {
       ipBatch([`link del ${l}`], { force: true });
       report.links.push(l);
     }
-    flushServiceNat();
     teardownHostNetwork(c);
     teardownProxyRouting();
   }

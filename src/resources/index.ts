@@ -19,4 +19,15 @@ export { validatePod } from './validate-pod.js';
 export { type ResourceContext, SUPPORTED_KINDS, validateResource } from './validate-resource.js';
 export { validateLabelSelector } from './validate-selector.js';
 export { validateService } from './validate-service.js';
+export {
+  DEFAULT_AFFINITY_TIMEOUT,
+  DEFAULT_SERVICE_CIDR,
+  externallyAccessible,
+  LB_ALGORITHM_ANNOTATION,
+  LB_ALGORITHMS,
+  MAX_AFFINITY_TIMEOUT,
+  NODE_PORT_MAX,
+  NODE_PORT_MIN,
+  serviceClashes,
+} from './validate-service-traffic.js';
 export type { ValidateContext, ValidationResult, Validator } from './validator.js';

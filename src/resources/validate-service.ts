@@ -16,6 +16,7 @@ import { IssueCollector } from './issue-collector.js';
 import { dns1035Label, dns1123Label, dns1123Subdomain, ianaPortName, invalidName } from './k8s-names.js';
 import type { Protocol, Service, ServicePort } from './types/index.js';
 import { validateLabels, validateObjectMeta } from './validate-meta.js';
+import { validateServiceTraffic } from './validate-service-traffic.js';
 import type { ValidateContext, ValidationResult } from './validator.js';
 
 const TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;
@@ -81,6 +82,7 @@ export function validateService(value: unknown, ctx: ValidateContext): Validatio
       return sp ? [sp] : [];
     });
   }
+  validateServiceTraffic(spec, svc, c);
   return c.result(svc);
 }
 

@@ -100,16 +100,16 @@ describe('embedded cluster: Star Wars lifecycle', { skip: !root && 'needs root' 
     type Status = { components: { name: string; ok: boolean; message: string }[] };
     const component = async (name: string) =>
       (JSON.parse(await h.ok(['status', '--json'])) as Status).components.find((c) => c.name === name)!;
-    for (const name of ['store', 'controllers', 'cluster-dns', 'cni', 'service-nat', 'datapath', 'policy'])
+    for (const name of ['store', 'controllers', 'cluster-dns', 'cni', 'load-balancer', 'datapath', 'policy'])
       assert.equal((await component(name)).ok, true, `${name} is healthy to begin with`);
-    // The DNS server loses its address: queries fail, and status says so.
-    h.hostIp('addr', 'del', '10.96.0.10/32', 'dev', 'porin0');
+    // The DNS server (kube-dns's backend) loses its address: queries fail, and status says so.
+    h.hostIp('addr', 'del', `${h.config.dnsBackendIP}/32`, 'dev', 'porin0');
     try {
       const dns = await component('cluster-dns');
       assert.equal(dns.ok, false);
       assert.match(dns.message, /no answer|query failed/);
     } finally {
-      h.hostIp('addr', 'add', '10.96.0.10/32', 'dev', 'porin0');
+      h.hostIp('addr', 'add', `${h.config.dnsBackendIP}/32`, 'dev', 'porin0');
     }
     assert.equal((await component('cluster-dns')).ok, true, 'and recovers');
     // Someone removes the tc programs from a pod's veth: the datapath check asks the kernel and notices.

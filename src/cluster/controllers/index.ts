@@ -13,6 +13,13 @@ export { ControllerError, type ControllerErrorCode } from './controller-error.js
 export { ControllerManager } from './controller-manager.js';
 export { DeploymentController } from './deployment-controller.js';
 export { GarbageCollector, isOrphaned, type OwnerLookup } from './garbage-collector.js';
+export {
+  currentLoadBalancerIP,
+  DEFAULT_LB_POOL,
+  decideLoadBalancerIP,
+  type LbIpamOptions,
+} from './lb-ipam.js';
+export { decideNodePorts, type NodePortOptions, needsNodePorts } from './node-port-allocator.js';
 export { controllerReference, isControlledBy } from './owner-references.js';
 export { type DeploymentPlan, type DeploymentStatus, planDeployment, podFor } from './plan-deployment.js';
 export {
@@ -29,6 +36,7 @@ export { isPodReady, isPodTerminal } from './pod-readiness.js';
 export { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from './pod-template-hash.js';
 export {
   CLUSTER_IP_REALLOCATED_ANNOTATION,
+  NODE_PORT_REALLOCATED_ANNOTATION,
   ServiceController,
   type ServiceControllerOptions,
 } from './service-controller.js';

@@ -154,4 +154,28 @@ describe('ServiceController', () => {
     ).status;
     assert.equal(status.readyReplicas, 2);
   });
+
+  test('NodePort and LoadBalancer services get node ports and a pool address in status; re-applying keeps them', async () => {
+    const { store, manager } = setup();
+    await store.apply([
+      fresh(service('lb', { type: 'LoadBalancer' })),
+      fresh(service('np', { type: 'NodePort' })),
+    ]);
+    await manager.idle();
+    const lb = (await store.get('Service', 'default', 'lb')) as Service;
+    const np = (await store.get('Service', 'default', 'np')) as Service;
+    const lbPort = lb.spec.ports?.[0]?.nodePort ?? 0;
+    assert.ok(lbPort >= 30000 && lbPort <= 32767, String(lbPort));
+    assert.notEqual(np.spec.ports?.[0]?.nodePort, lbPort);
+    assert.deepEqual(lb.status?.loadBalancer?.ingress, [{ ip: '192.0.2.129' }]);
+    assert.equal(np.status?.loadBalancer, undefined);
+    const [again] = await store.apply([fresh(service('lb', { type: 'LoadBalancer' }))]);
+    assert.equal(again?.result, 'unchanged');
+    // Back to ClusterIP: node ports and the address go.
+    await store.apply([fresh(service('lb', { type: 'ClusterIP' }))]);
+    await manager.idle();
+    const back = (await store.get('Service', 'default', 'lb')) as Service;
+    assert.equal(back.spec.ports?.[0]?.nodePort, undefined);
+    assert.deepEqual(back.status?.loadBalancer, {});
+  });
 });

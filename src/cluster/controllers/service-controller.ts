@@ -1,8 +1,10 @@
 // Gives Services their cluster IPs and keeps the EndpointSlices of selector Services in step with pods.
-import type { EndpointSlice, Pod, Service } from '../../resources/index.js';
+import type { EndpointSlice, ExternalHost, Pod, Service } from '../../resources/index.js';
 import type { ObjectStore, Unsubscribe, WatchEvent } from '../store/index.js';
 import { type ClusterIPOptions, decideClusterIP, needsClusterIP } from './cluster-ip-allocator.js';
 import { type Controller, type ControllerOptions, logToStderr } from './controller.js';
+import { currentLoadBalancerIP, decideLoadBalancerIP, type LbIpamOptions } from './lb-ipam.js';
+import { decideNodePorts, type NodePortOptions } from './node-port-allocator.js';
 import { namespacedKey, splitKey } from './object-keys.js';
 import {
   MANAGED_BY,
@@ -15,8 +17,14 @@ import { WorkQueue } from './work-queue.js';
 
 /** Set on a Service whose own cluster IP could not be honoured, saying why it got another. */
 export const CLUSTER_IP_REALLOCATED_ANNOTATION = 'porin.io/cluster-ip-reallocated';
+/** Set on a Service whose own node port could not be honoured, saying why it got another. */
+export const NODE_PORT_REALLOCATED_ANNOTATION = 'porin.io/node-port-reallocated';
 
-export interface ServiceControllerOptions extends ControllerOptions, ClusterIPOptions {}
+export interface ServiceControllerOptions
+  extends ControllerOptions,
+    ClusterIPOptions,
+    NodePortOptions,
+    LbIpamOptions {}
 
 export class ServiceController implements Controller {
   readonly name = 'service-controller';
@@ -68,6 +76,8 @@ export class ServiceController implements Controller {
     let svc = (await this.store.get('Service', namespace, name)) as Service | undefined;
     if (!svc) return; // its slices are the garbage collector's
     if (needsClusterIP(svc)) svc = await this.ensureClusterIP(svc);
+    svc = await this.ensureNodePorts(svc);
+    await this.ensureLoadBalancerIP(svc);
     const [pods, slices] = await Promise.all([
       this.store.list('Pod', namespace),
       this.store.list('EndpointSlice', namespace),
@@ -100,6 +110,35 @@ export class ServiceController implements Controller {
     }
     const [result] = await this.store.apply([next]);
     return result!.object as Service;
+  }
+
+  // Same serialization and precondition as the cluster IP: a concurrent edit fails the write and retries.
+  private async ensureNodePorts(svc: Service): Promise<Service> {
+    const all = (await this.store.list('Service')).items as Service[];
+    const decision = decideNodePorts(svc, all, this.options);
+    if (JSON.stringify(decision.ports) === JSON.stringify(svc.spec.ports ?? [])) return svc;
+    const next = structuredClone(svc);
+    next.spec.ports = decision.ports;
+    if (decision.reason) {
+      next.metadata.annotations = {
+        ...next.metadata.annotations,
+        [NODE_PORT_REALLOCATED_ANNOTATION]: decision.reason,
+      };
+    }
+    const [result] = await this.store.apply([next]);
+    return result!.object as Service;
+  }
+
+  /** LB-IPAM: `status.loadBalancer.ingress` of LoadBalancer Services, from the pool. */
+  private async ensureLoadBalancerIP(svc: Service): Promise<void> {
+    const all = (await this.store.list('Service')).items as Service[];
+    const hosts = (await this.store.list('ExternalHost')).items as ExternalHost[];
+    const reserved = new Set(hosts.flatMap((h) => h.spec.addresses));
+    const { ip } = decideLoadBalancerIP(svc, all, this.options, reserved);
+    if (ip === currentLoadBalancerIP(svc) && (ip !== undefined || !svc.status?.loadBalancer?.ingress?.length))
+      return;
+    const status = { ...(svc.status ?? {}), loadBalancer: ip ? { ingress: [{ ip }] } : {} };
+    await this.store.updateStatus('Service', svc.metadata.namespace, svc.metadata.name, status);
   }
 
   private onService(e: WatchEvent): void {

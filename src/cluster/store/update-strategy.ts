@@ -16,7 +16,7 @@ export function comparableContent(r: Resource): string {
 /**
  * Fills `next` (a fresh copy of the input) with what an update keeps from `current`, as the
  * apiserver's update strategies do: identity and creation time, the status (written only through
- * the status call), and an allocated cluster IP that the new manifest leaves out.
+ * the status call), and the allocated cluster IP and node ports the new manifest leaves out.
  */
 export function carryOver(current: Resource, next: Resource): void {
   next.metadata.uid = current.metadata.uid;
@@ -33,6 +33,15 @@ export function carryOver(current: Resource, next: Resource): void {
     if (!next.spec.clusterIP && !next.spec.clusterIPs?.length && current.spec.clusterIP) {
       next.spec.clusterIP = current.spec.clusterIP;
       if (current.spec.clusterIPs) next.spec.clusterIPs = [...current.spec.clusterIPs];
+    }
+    // Allocated node ports stay when the new manifest leaves them out (same port and protocol).
+    for (const p of next.spec.ports ?? []) {
+      if (p.nodePort) continue;
+      const had = current.spec.ports?.find(
+        (q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'),
+      );
+      if (had?.nodePort && (next.spec.type === 'NodePort' || next.spec.type === 'LoadBalancer'))
+        p.nodePort = had.nodePort;
     }
   }
 }

@@ -132,8 +132,15 @@ export interface Service {
     clusterIP?: string;
     clusterIPs?: string[];
     sessionAffinity?: 'None' | 'ClientIP';
+    sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
     externalName?: string;
+    externalIPs?: string[];
+    externalTrafficPolicy?: 'Cluster' | 'Local';
+    internalTrafficPolicy?: 'Cluster' | 'Local';
+    loadBalancerIP?: string;
+    allocateLoadBalancerNodePorts?: boolean;
   };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
 }
 
 export interface PodTemplateSpec {
