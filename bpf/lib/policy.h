@@ -42,6 +42,12 @@ struct policy_key {
 
 #define POLICY_F_DENY 1
 #define POLICY_F_REDIRECT 2
+/*
+ * An allow (or redirect) whose rule requires authentication (`authentication: {mode: required}`). Porin has
+ * no authentication provider yet, so such traffic is dropped with DROP_POLICY_AUTH_REQUIRED, as Cilium drops
+ * it until the handshake has been done: fail closed, never a plain allow.
+ */
+#define POLICY_F_AUTH_REQUIRED 4
 
 struct policy_entry {
 	__u8 flags;         /* POLICY_F_*; neither bit = allow */
@@ -143,6 +149,8 @@ static __always_inline int policy_result(const struct policy_entry *e, __u8 matc
 	v->match_type = match;
 	if (e->flags & POLICY_F_DENY)
 		return -DROP_POLICY_DENY;
+	if (e->flags & POLICY_F_AUTH_REQUIRED)
+		return -DROP_POLICY_AUTH_REQUIRED;
 	/* a redirect without a known proxy port must not read as "allowed" (0) */
 	if (e->flags & POLICY_F_REDIRECT)
 		return e->proxy_port ? e->proxy_port : -DROP_PROXY_LOOKUP_FAILED;

@@ -396,6 +396,10 @@ export class Agent {
         policyCheck(
           () => this.policy.appliedRevision,
           () => this.policy.failing(),
+          () =>
+            (this.endpoints?.list() ?? []).flatMap((e) =>
+              (e.policy?.warnings ?? []).filter((w) => /authentication/.test(w)).map((w) => `${e.key} ${w}`),
+            ),
         ),
       ],
       ['fqdn', fqdnCheck(this.fqdn, this.datapath?.maps.ipcache)],

@@ -149,11 +149,17 @@ export function datapathCheck(
 export function policyCheck(
   applied: () => number,
   failing: () => ReadonlyArray<{ key: string; error: string; cause: string }>,
+  notices: () => readonly string[] = () => [],
 ): HealthCheck {
   return async () => {
     const f = failing();
+    const n = notices();
     if (f.length === 0)
-      return { name: 'policy', ok: true, message: `enforced up to store revision ${applied()}` };
+      return {
+        name: 'policy',
+        ok: true,
+        message: `enforced up to store revision ${applied()}${n.length ? `; note: ${n.join('; ')}` : ''}`,
+      };
     return {
       name: 'policy',
       ok: false,

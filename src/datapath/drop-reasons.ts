@@ -86,6 +86,7 @@ export const DROP_INVALID_SIP = 132;
 export const DROP_NO_CONFIG = 165;
 export const DROP_EP_NOT_READY = 203;
 export const DROP_PROXY_LOOKUP_FAILED = 178;
+export const DROP_POLICY_AUTH_REQUIRED = 189;
 
 /** `POLICY_DENY`, or `UNKNOWN_<code>` for a code this build does not know. */
 export function dropReasonName(code: number): string {

@@ -4,6 +4,7 @@ import type { Direction, PolicyEntry, RuleOrigin } from '../policy/index.js';
 import {
   DIR_EGRESS,
   DIR_INGRESS,
+  POLICY_F_AUTH_REQUIRED,
   POLICY_F_DENY,
   POLICY_F_REDIRECT,
   POLICY_KEY_STATIC_BITS,
@@ -88,12 +89,16 @@ interface Item {
   lo: number;
   hi: number;
   rank: number;
+  /** The rule requires authentication (any mode but `disabled`). */
+  auth: boolean;
   proxyPort: number;
   origins: readonly RuleOrigin[];
 }
 
 interface Verdict {
   rank: number;
+  /** An allowing verdict one of whose deciding rules requires authentication: the strictest wins. */
+  auth: boolean;
   proxyPort: number;
   cookie: number;
 }
@@ -104,6 +109,7 @@ function combine(items: readonly Item[], ctx: ComputeContext): Verdict {
   const ports = top.map((i) => i.proxyPort).filter((p) => p > 0);
   return {
     rank,
+    auth: rank !== RANK_DENY && top.some((i) => i.auth),
     proxyPort: rank === RANK_REDIRECT && ports.length > 0 ? Math.min(...ports) : 0,
     // one deciding entry (the common case) passes its own origins array, which the cookie table caches
     cookie: ctx.cookie(top.length === 1 ? top[0]!.origins : top.flatMap((i) => i.origins)),
@@ -111,7 +117,9 @@ function combine(items: readonly Item[], ctx: ComputeContext): Verdict {
 }
 
 function entryValue(v: Verdict, l4PrefixLen: number): PolicyMapValue {
-  const flags = v.rank === RANK_DENY ? POLICY_F_DENY : v.rank === RANK_REDIRECT ? POLICY_F_REDIRECT : 0;
+  const flags =
+    (v.rank === RANK_DENY ? POLICY_F_DENY : v.rank === RANK_REDIRECT ? POLICY_F_REDIRECT : 0) |
+    (v.auth ? POLICY_F_AUTH_REQUIRED : 0);
   return { flags, l4PrefixLen, proxyPort: v.proxyPort, cookie: v.cookie };
 }
 
@@ -161,6 +169,7 @@ function flattenRemote(
         last &&
         last.hi + 1 === lo &&
         last.v.rank === v.rank &&
+        last.v.auth === v.auth &&
         last.v.proxyPort === v.proxyPort &&
         last.v.cookie === v.cookie
       ) {
@@ -187,6 +196,7 @@ function toItem(e: PolicyEntry, direction: Direction, ctx: ComputeContext): Item
     lo: e.protocol === 0 ? 0 : e.portLo,
     hi: e.protocol === 0 ? 65535 : e.portHi,
     rank: e.deny ? RANK_DENY : redirect ? RANK_REDIRECT : RANK_ALLOW,
+    auth: !e.deny && e.auth !== undefined && e.auth !== 'disabled',
     proxyPort: redirect ? ctx.proxyPort(e, direction) : 0,
     origins: e.origins,
   };
@@ -242,7 +252,7 @@ export function computeEndpointState(desired: DesiredEndpointPolicy, ctx: Comput
       warnings.push(`${direction}: ${skippedV6} IPv6 address entries skipped (the datapath is IPv4-only)`);
     if (withAuth > 0)
       warnings.push(
-        `${direction}: ${withAuth} entries require authentication, which the datapath does not enforce`,
+        `${direction}: ${withAuth} entries require authentication; with no authentication provider their traffic is dropped (AUTH_REQUIRED)`,
       );
 
     for (const [remote, items] of [...byRemote].sort((a, b) => a[0] - b[0])) {

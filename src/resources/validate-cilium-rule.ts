@@ -261,6 +261,11 @@ function authentication(v: unknown, path: string, c: IssueCollector): IngressRul
     return undefined;
   }
   const mode = readEnum(obj.mode, AUTH_MODES, modePath, c);
+  if (mode && mode !== 'disabled')
+    c.warn(
+      modePath,
+      `authentication mode "${mode}": Porin has no authentication provider (Cilium's mutual authentication with SPIRE), so traffic this rule allows is dropped with AUTH_REQUIRED; it never becomes a plain allow`,
+    );
   return mode ? { mode } : undefined;
 }
 

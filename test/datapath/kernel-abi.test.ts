@@ -140,6 +140,7 @@ describe('kernel ABI: constants and tables', () => {
     assert.equal(d.get('POLICY_ADDR_KEY_FULL_BITS'), dp.POLICY_ADDR_KEY_FULL_BITS);
     assert.equal(d.get('POLICY_F_DENY'), dp.POLICY_F_DENY);
     assert.equal(d.get('POLICY_F_REDIRECT'), dp.POLICY_F_REDIRECT);
+    assert.equal(d.get('POLICY_F_AUTH_REQUIRED'), dp.POLICY_F_AUTH_REQUIRED);
     assert.equal(d.get('POLICY_CFG_F_INGRESS_DEFAULT_DENY'), dp.POLICY_CFG_F_INGRESS_DEFAULT_DENY);
     assert.equal(d.get('POLICY_CFG_F_EGRESS_DEFAULT_DENY'), dp.POLICY_CFG_F_EGRESS_DEFAULT_DENY);
     assert.equal(d.get('POLICY_CFG_F_ALLOW_LOCALHOST'), dp.POLICY_CFG_F_ALLOW_LOCALHOST);

@@ -8,6 +8,7 @@ import {
   DROP_INVALID_SIP,
   DROP_NO_CONFIG,
   DROP_POLICY,
+  DROP_POLICY_AUTH_REQUIRED,
   DROP_POLICY_DENY,
   DROP_PROXY_LOOKUP_FAILED,
   type LxcDatapath,
@@ -107,6 +108,33 @@ const drops = (events: DatapathEvent[]) => events.filter((e) => e.type === 'drop
 const verdicts = (events: DatapathEvent[]) => events.filter((e) => e.type === 'policy-verdict');
 
 describe('lxc datapath: packets through BPF_PROG_TEST_RUN', { skip }, () => {
+  it('an allow that requires authentication fails closed: AUTH_REQUIRED, while a plain allow next to it passes', () => {
+    const e = env({
+      ingress: dirPolicy([
+        { ...allow('ingress', PEER_ID, { ports: 80 }), auth: 'required' },
+        allow('ingress', OTHER_ID, { ports: 80 }),
+      ]),
+    });
+    assert.equal(e.in(tcpPacket(PEER, 40000, POD, 80, TCP_SYN)), TC_ACT_SHOT);
+    const d = drops(e.events)[0];
+    assert.equal(d?.type === 'drop' && d.reason, DROP_POLICY_AUTH_REQUIRED);
+    assert.equal(e.in(tcpPacket(OTHER, 40001, POD, 80, TCP_SYN)), TC_ACT_OK);
+    // A plain allow and an authenticated one for the same peer and port: the strictest (auth) decides.
+    e.policy(
+      dirPolicy([
+        { ...allow('ingress', PEER_ID, { ports: 80 }), auth: 'required' },
+        allow('ingress', PEER_ID, { ports: [80, 81] }),
+      ]),
+      OPEN,
+    );
+    assert.equal(e.in(tcpPacket(PEER, 40002, POD, 80, TCP_SYN)), TC_ACT_SHOT);
+    assert.equal(
+      e.in(tcpPacket(PEER, 40003, POD, 81, TCP_SYN)),
+      TC_ACT_OK,
+      'port 81 has only the plain allow',
+    );
+  });
+
   it('fails closed: no endpoint entry → EP_NOT_READY, no policy config → NO_CONFIG', () => {
     const a = env({ endpoint: false });
     assert.equal(a.out(tcpPacket(POD, 40000, PEER, 80, TCP_SYN)), TC_ACT_SHOT);

@@ -15,6 +15,8 @@ export const DIR_EGRESS = 1;
 
 export const POLICY_F_DENY = 1;
 export const POLICY_F_REDIRECT = 2;
+/** The allowing rule requires authentication: dropped with AUTH_REQUIRED (no provider yet). */
+export const POLICY_F_AUTH_REQUIRED = 4;
 
 export const PolicyKeyCodec = struct('policy_key', 16, {
   prefixlen: field.u32(0),
