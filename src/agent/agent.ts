@@ -160,7 +160,9 @@ export class Agent {
       ensureBpffs();
       // c.policyMapMax sizes the shared policy map (tests use a tiny one to exercise capacity errors).
       // The L7 redirect: the fwmark rule, local table and proxy device exist before the programs load.
-      const proxyDevice = ensureProxyRouting();
+      const proxyDevice = ensureProxyRouting(undefined, {
+        savedSysctls: join(c.runDir, 'proxy-sysctls.json'),
+      });
       this.datapath = LxcDatapath.load({
         pinDir: c.pinDir,
         config: { proxyIfindex: proxyDevice.ifindex },

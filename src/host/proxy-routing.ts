@@ -1,4 +1,5 @@
 // Host side of the L7 redirect: the fwmark rule, the local-delivery table and the proxy device (idempotent; torn down by teardown/sweep).
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { PROXY_ROUTING } from '../datapath/maps/proxy.js';
 import { ipBatch, runSync, succeeds } from './run-command.js';
 
@@ -24,6 +25,11 @@ export interface ProxyRoutingNumbers {
 export interface ProxyRoutingOptions {
   /** A named network namespace to work in (`ip -n`); default: the caller's. */
   netns?: string;
+  /**
+   * Where to remember the host's own `net.ipv4.tcp_early_demux` before Porin turns it off, so teardown
+   * gives the machine its value back (the agent passes a file in its run directory).
+   */
+  savedSysctls?: string;
 }
 
 /*
@@ -86,6 +92,11 @@ export function ensureProxyRouting(
   // Early demux would attach the proxy's socket to a packet from outside the node before routing, and
   // the forwarding path drops packets that carry a socket: they must first reach to_container, which
   // redirects them to the proxy device. (Pod sources are assigned in from_container, host sources are local.)
+  if (opts.savedSysctls && !existsSync(opts.savedSysctls)) {
+    const before = readSysctl('net.ipv4.tcp_early_demux', ns);
+    if (before !== undefined)
+      writeFileSync(opts.savedSysctls, JSON.stringify({ 'net.ipv4.tcp_early_demux': before }));
+  }
   sysctl('net.ipv4.tcp_early_demux', '0', ns);
   if (!succeeds(iptables(['-t', 'raw', '-C', ...NOTRACK], ns)))
     runSync(iptables(['-t', 'raw', '-A', ...NOTRACK], ns));
@@ -95,13 +106,35 @@ export function ensureProxyRouting(
   return { ifindex: info[0]!.ifindex };
 }
 
-/** Removes the rule, the table, the device and the NOTRACK rule; missing pieces are fine. */
+/**
+ * Removes the rule, the table, the device and the NOTRACK rule, and restores the sysctls ensureProxyRouting
+ * saved; missing pieces are fine.
+ */
 export function teardownProxyRouting(
   r: ProxyRoutingNumbers = PROXY_ROUTING,
   opts: ProxyRoutingOptions = {},
 ): void {
+  const ns = opts.netns;
   ipBatch([`rule del pref ${r.rulePref}`, `route flush table ${r.table}`, `link del ${PROXY_DEVICE}`], {
-    netns: opts.netns,
+    netns: ns,
     force: true,
   });
+  while (succeeds(iptables(['-t', 'raw', '-D', ...NOTRACK], ns))) {
+    // one copy removed per call
+  }
+  if (opts.savedSysctls && existsSync(opts.savedSysctls)) {
+    try {
+      const saved = JSON.parse(readFileSync(opts.savedSysctls, 'utf8')) as Record<string, string>;
+      for (const [k, v] of Object.entries(saved)) sysctl(k, v, ns);
+      rmSync(opts.savedSysctls, { force: true });
+    } catch {
+      // an unreadable record: leave the sysctl as it is rather than guess
+    }
+  }
+}
+
+function readSysctl(key: string, netns: string | undefined): string | undefined {
+  const argv = ['sysctl', '-n', key];
+  const out = runSync(netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv, { allowFail: true }).trim();
+  return out === '' ? undefined : out;
 }

@@ -101,7 +101,7 @@ export async function sweepCluster(c: ClusterConfig): Promise<SweepReport> {
       report.links.push(l);
     }
     teardownHostNetwork(c);
-    teardownProxyRouting();
+    teardownProxyRouting(undefined, { savedSysctls: join(c.runDir, 'proxy-sysctls.json') });
   }
   if (existsSync('/etc/netns')) {
     for (const d of readdirSync('/etc/netns'))
