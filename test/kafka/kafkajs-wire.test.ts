@@ -58,7 +58,7 @@ describe('kafkajs requests on the wire', () => {
       ],
     });
     await producer.disconnect();
-    const consumer = kafka.consumer({ groupId: 'wire-group', heartbeatInterval: 100 });
+    const consumer = kafka.consumer({ groupId: 'wire-group', heartbeatInterval: 100, maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topics: ['w1', 'w2'], fromBeginning: true });
     await new Promise<void>((resolve) => {
@@ -66,10 +66,16 @@ describe('kafkajs requests on the wire', () => {
       void consumer.run({
         autoCommitInterval: 1,
         eachMessage: async () => {
-          if (++n === 2) setTimeout(resolve, 300);
+          if (++n === 2) resolve();
         },
       });
     });
+    // kafkajs heartbeats from its fetch loop once heartbeatInterval has passed; wait for one on the wire
+    // (bounded) instead of sleeping a fixed time, which a loaded machine outruns.
+    const hasApiKey = (key: number) => frames.some((f) => f.length >= 6 && f.readInt16BE(4) === key);
+    for (let waited = 0; waited < 15_000 && !(hasApiKey(12) && hasApiKey(8)); waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await consumer.disconnect();
   });
 
